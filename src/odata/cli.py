@@ -1,0 +1,166 @@
+"""The ``odata`` command line: one thin command per stage (parse, call, show; no logic)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from odata import __version__, console
+from odata.config import Settings, load_settings
+from odata.descriptors import locate_package, package_names
+from odata.errors import ValidationFailed, display_path
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@dataclass
+class Options:
+    """What the group's flags decided, handed to every command."""
+
+    config: Path | None = None
+    verbosity: int = 0
+    debug: bool = False
+
+    def settings(self) -> Settings:
+        return load_settings(self.config)
+
+
+def json_option(command: F) -> F:
+    """``--json``: machine-readable results on stdout (progress and errors stay on stderr)."""
+    return click.option("--json", "as_json", is_flag=True, help="Print results as JSON on stdout.")(
+        command
+    )
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="odata")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file. Default: the nearest odata.toml, else built-in defaults.",
+)
+@click.option("-v", "--verbose", count=True, help="Show more of what is happening (-vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Show only errors.")
+@click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, verbose: int, quiet: bool, debug: bool) -> None:
+    """Turn the programme's registers into open data: anonymized, validated data packages
+    published to a CKAN portal, and public briefs built on them.
+
+    Secrets are read only from the environment (ODATA_CKAN_TOKEN, ODATA_PSEUDONYM_KEY) or
+    from owner-only files under .odata/secrets/, and are never printed.
+
+    \b
+    Exit codes: 0 ok · 1 unexpected error (a bug) · 2 usage · 3 configuration or unreadable
+    input · 4 data failed its checks · 5 portal or publish failure · 130 interrupted.
+    """
+    verbosity = 2 if debug else (-1 if quiet else verbose)
+    console.setup_logging(verbosity)
+    ctx.obj = Options(config=config, verbosity=verbosity, debug=debug)
+
+
+def pass_options(command: F) -> F:
+    """Give the command the group's :class:`Options` as its first argument."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        options = click.get_current_context().find_object(Options) or Options()
+        return command(options, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@cli.command()
+@click.argument("packages", nargs=-1)
+@json_option
+@click.option(
+    "--limit-problems", default=50, show_default=True, help="Show at most this many problems."
+)
+@pass_options
+def validate(
+    options: Options, packages: tuple[str, ...], as_json: bool, limit_problems: int
+) -> None:
+    """Check data packages against their descriptors and report every problem found.
+
+    PACKAGES are package names (folders under datapackage/), package folders or descriptor
+    files; none means every package under datapackage/. Each table is checked for types,
+    constraints, primary and foreign keys, and each file for its size and hash. Problems are
+    listed with file, row and column; the command exits 4 if there is any.
+
+    \b
+    Example:
+        odata validate riferimenti
+        odata validate datapackage/riferimenti --json | jq '.[].problems'
+    """
+    from odata.validate import validate_package
+
+    settings = options.settings()
+    root = settings.path("datapackages")
+    targets = list(packages) or package_names(root)
+    descriptors = [locate_package(target, root) for target in targets]
+    results = {display_path(d): validate_package(d) for d in descriptors}
+    problems = [p for found in results.values() for p in found]
+    if as_json:
+        report = [
+            {"package": name, "valid": not found, "problems": [p.as_dict() for p in found]}
+            for name, found in results.items()
+        ]
+        console.out.print_json(json.dumps(report))
+    else:
+        for name, found in results.items():
+            mark = (
+                "[green]valid[/]"
+                if not found
+                else f"[red]{console.count(len(found), 'problem')}[/]"
+            )
+            console.out.print(f"{name}: {mark}")
+    if problems:
+        console.show_problems(problems, limit=limit_problems)
+        failed = sum(1 for found in results.values() if found)
+        raise ValidationFailed(
+            f"validation failed: {console.count(len(problems), 'problem')} in {failed} of"
+            f" {console.count(len(results), 'package')}",
+            hint="fix the rows listed above; `odata validate --json` lists them all",
+        )
+
+
+@cli.command("config")
+@pass_options
+def show_config(options: Options) -> None:
+    """Show the settings in force (from odata.toml and ODATA_* variables), secrets hidden.
+
+    Useful to check which configuration file, folders and portal a command would use.
+
+    \b
+    Example:
+        odata config
+        ODATA_RELEASE=2026-q4 odata --config other.toml config
+    """
+    settings = options.settings()
+    console.out.print_json(json.dumps(settings.public_dict()))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``odata`` console script: runs ``cli`` and exits with its code."""
+    args = sys.argv[1:] if argv is None else argv
+    with console.handle_errors(debug="--debug" in args):
+        try:
+            result = cli.main(args=args, prog_name="odata", standalone_mode=False)
+        except click.ClickException as exc:  # usage errors: click's message and code 2
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            raise KeyboardInterrupt from None
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+__all__ = ["cli", "main"]

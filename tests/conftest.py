@@ -1,0 +1,37 @@
+"""Shared fixtures. Test tiers are markers: `integration` (a real local CKAN) and `browser`
+(Voilà in Debian's Chromium) run in `make test`; `make test-fast` runs tests/unit only."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RIFERIMENTI = REPO / "datapackage" / "riferimenti"
+
+
+@pytest.fixture
+def riferimenti_copy(tmp_path: Path) -> Path:
+    """A private copy of the riferimenti package that a test may break."""
+    target = tmp_path / "riferimenti"
+    shutil.copytree(RIFERIMENTI, target)
+    return target
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up the developer's own ODATA_* variables."""
+    for var in (
+        "ODATA_CONFIG",
+        "ODATA_RELEASE",
+        "ODATA_CKAN_URL",
+        "ODATA_CKAN_ORG",
+        "ODATA_CKAN_TOKEN",
+        "ODATA_PSEUDONYM_KEY",
+        "ODATA_SOURCES_DIR",
+        "ODATA_STATE_DIR",
+        "ODATA_BUILD_DIR",
+    ):
+        monkeypatch.delenv(var, raising=False)
