@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES :=
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo test test-fast lint docs bench refdata lock clean
+.PHONY: help setup demo portal-down test test-fast lint docs bench refdata lock portal-lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,7 +24,11 @@ setup: $(STAMP)  ## Create .venv and install odata with pinned dependencies
 
 demo: setup  ## Run the main job on demo data (grows with each stage)
 	$(BIN)/odata validate
-	@echo "demo: reference data validated; generating, publishing and briefs come with later stages"
+	$(BIN)/odata portal up
+	@echo "demo: code lists validated, local portal up; generating, publishing and briefs come with later stages"
+
+portal-down:  ## Stop the demo's local portal (only what `odata portal up` started)
+	$(BIN)/odata portal down
 
 test: setup lint docs  ## Run every test tier (unit, integration, browser) after lint and doc checks
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -48,6 +52,9 @@ refdata: setup  ## Regenerate the committed code lists from their registry packa
 
 lock: setup  ## Re-pin every dependency into constraints.txt after changing pyproject.toml
 	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check | grep -v '^odata' > constraints.txt
+
+portal-lock:  ## Re-pin the portal venv's packages into portal/constraints.txt
+	.portal/venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check > portal/constraints.txt
 
 clean:  ## Remove the venv, caches and built releases (never the private state in .odata/)
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

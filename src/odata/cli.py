@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from odata import __version__, console
 from odata.config import Settings, load_settings
 from odata.descriptors import locate_package, package_names
-from odata.errors import ValidationFailed, display_path
+
+if TYPE_CHECKING:
+    from odata.portal import PortalStatus
+from odata.errors import PortalError, ValidationFailed, display_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -131,6 +135,121 @@ def validate(
             f" {console.count(len(results), 'package')}",
             hint="fix the rows listed above; `odata validate --json` lists them all",
         )
+
+
+@cli.group()
+def portal() -> None:
+    """Run a real local CKAN portal (with DataStore and DCAT-AP_IT) for the demo and tests.
+
+    The portal lives under .portal/ (CKAN's own venv, and per instance its config, file store,
+    logs and sysadmin token); its databases are in the local PostgreSQL 15. Settings are in
+    odata.toml [portal.local]; docs/deploy.md explains both this and a production set-up.
+
+    \b
+    Example:
+        odata portal up && odata portal status
+    """
+
+
+def _show_status(status: PortalStatus, as_json: bool) -> None:
+    if as_json:
+        console.out.print_json(json.dumps(dataclasses.asdict(status)))
+        return
+    for part, state in status.parts.items():
+        console.out.print(f"{part:>10}: {state}")
+    console.out.print(f"{'url':>10}: {status.url}")
+
+
+@portal.command("up")
+@json_option
+@pass_options
+def portal_up_command(options: Options, as_json: bool) -> None:
+    """Install (the first time), start and check the local CKAN portal, then print its URL.
+
+    Installs missing Debian packages (redis-server, libpq-dev, gcc), starts PostgreSQL if it
+    is down, creates the instance's databases, ckan.ini, a sysadmin with an API token (kept
+    owner-only under .portal/<instance>/secrets/) and the programme's organization, and serves
+    CKAN with gunicorn on 127.0.0.1. Running it again when the portal is up changes nothing.
+
+    \b
+    Example:
+        odata portal up
+        ODATA_PORTAL_INSTANCE=scratch ODATA_PORTAL_PORT=5070 odata portal up
+    """
+    from odata.portal import portal_up
+
+    def step(message: str) -> None:
+        console.err.print(f"[dim]portal · {message}[/]")
+
+    status = portal_up(options.settings(), progress=None if as_json else step)
+    _show_status(status, as_json)
+    if not as_json:
+        console.err.print(f"[green]Portal up[/] at {status.url} in {status.seconds:.1f} s")
+
+
+@portal.command("down")
+@pass_options
+def portal_down_command(options: Options) -> None:
+    """Stop the local portal: only the processes `odata portal up` started, by their PIDs.
+
+    PostgreSQL is stopped only if `up` started it and no other instance still runs.
+    Data stay; `odata portal up` starts it again in seconds.
+
+    \b
+    Example:
+        odata portal down
+    """
+    from odata.portal import portal_down
+
+    stopped = portal_down(options.settings())
+    names = [name for name, was in stopped.items() if was]
+    console.err.print(f"stopped: {', '.join(names) if names else 'nothing was running'}")
+
+
+@portal.command("status")
+@json_option
+@pass_options
+def portal_status_command(options: Options, as_json: bool) -> None:
+    """Report each part of the local portal: venv, PostgreSQL, Redis, CKAN, API, token.
+
+    Exits 5 when the portal does not answer.
+
+    \b
+    Example:
+        odata portal status --json
+    """
+    from odata.portal import portal_status
+
+    status = portal_status(options.settings())
+    _show_status(status, as_json)
+    if status.parts["api"] == "no answer":
+        raise PortalError("the portal is not answering", hint="start it with `odata portal up`")
+    if not status.healthy:
+        raise PortalError(
+            "the portal answers but its sysadmin token is missing",
+            hint="run `odata portal up` to create one, or set ODATA_CKAN_TOKEN",
+        )
+
+
+@portal.command("reset")
+@click.option("--yes", is_flag=True, help="Confirm: delete every dataset, file and user.")
+@pass_options
+def portal_reset_command(options: Options, yes: bool) -> None:
+    """Stop the local portal and delete its data: databases, file store, config and token.
+
+    The CKAN installation is kept, so the next `odata portal up` starts from an empty portal
+    in seconds. Nothing happens without --yes.
+
+    \b
+    Example:
+        odata portal reset --yes
+    """
+    from odata.portal import portal_reset
+
+    if not yes:
+        raise click.UsageError("reset deletes every dataset of the local portal: add --yes")
+    portal_reset(options.settings())
+    console.err.print("portal data deleted")
 
 
 @cli.command("config")

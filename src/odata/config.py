@@ -20,18 +20,27 @@ from typing import Any
 
 from odata.errors import ConfigError
 
-__all__ = ["CONFIG_FILENAME", "Secret", "Settings", "find_config", "load_settings"]
+__all__ = [
+    "CONFIG_FILENAME",
+    "Secret",
+    "Settings",
+    "find_config",
+    "load_settings",
+    "local_portal_dir",
+]
 
 CONFIG_FILENAME = "odata.toml"
 
 #: Environment variables that override a setting, and the setting they override.
-ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "ODATA_RELEASE": ("release", "id"),
     "ODATA_CKAN_URL": ("portal", "url"),
     "ODATA_CKAN_ORG": ("portal", "organization"),
     "ODATA_SOURCES_DIR": ("paths", "sources"),
     "ODATA_STATE_DIR": ("paths", "state"),
     "ODATA_BUILD_DIR": ("paths", "build"),
+    "ODATA_PORTAL_INSTANCE": ("portal", "local", "instance"),
+    "ODATA_PORTAL_PORT": ("portal", "local", "port"),
 }
 
 #: Secrets: environment variable → file name under ``<state>/secrets/``.
@@ -83,11 +92,39 @@ class Release:
 
 
 @dataclass(frozen=True)
+class LocalPortal:
+    """The local CKAN that ``odata portal up`` runs for the demo and the tests."""
+
+    instance: str = "demo"
+    port: int = 5050
+    home: Path = Path(".portal")
+    workers: int = 2
+    timeout: int = 600
+    pg_host: str = "127.0.0.1"
+    pg_port: int = 5432
+    pg_cluster: str = "15/main"
+    solr_url: str = ""
+
+
+@dataclass(frozen=True)
 class Portal:
     """The CKAN portal that releases are published to."""
 
     url: str = "http://127.0.0.1:5050"
     organization: str = "osservatorio-imprese-migranti"
+    organization_title: str = "Osservatorio sull'imprenditoria migrante"
+    local: LocalPortal = field(default_factory=LocalPortal)
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes and who holds the rights (DCAT-AP_IT agents; IPA codes unverified)."""
+
+    name: str = "Unioncamere"
+    ipa: str = "unioncamere"
+    email: str = "osservatorio@example.org"
+    holder_name: str = "Ministero del Lavoro e delle Politiche Sociali"
+    holder_ipa: str = "m_lps"
 
 
 @dataclass(frozen=True)
@@ -137,6 +174,7 @@ class Settings:
     paths: Paths = field(default_factory=Paths)
     release: Release = field(default_factory=Release)
     portal: Portal = field(default_factory=Portal)
+    publisher: Publisher = field(default_factory=Publisher)
     programme: Programme = field(default_factory=Programme)
     disclosure: Disclosure = field(default_factory=Disclosure)
     limits: Limits = field(default_factory=Limits)
@@ -189,11 +227,16 @@ def load_settings(
     if config_file is None:
         config_file = find_config()
     raw: dict[str, Any] = _read_toml(config_file) if config_file else {}
-    for var, (section, key) in ENV_OVERRIDES.items():
+    for var, keys in ENV_OVERRIDES.items():
         if env.get(var):
-            raw.setdefault(section, {})[key] = env[var]
+            _set(raw, keys, env[var])
     for section, values in (overrides or {}).items():
-        raw.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+        for key, value in values.items():
+            if isinstance(value, Mapping):
+                for inner, inner_value in value.items():
+                    _set(raw, (section, key, inner), inner_value)
+            else:
+                _set(raw, (section, key), value)
     label = str(config_file) if config_file else "defaults"
     sections = {
         name: _build(kind, raw.pop(name, {}), label, name) for name, kind in _sections().items()
@@ -208,6 +251,15 @@ def load_settings(
         ckan_token=_secret("ODATA_CKAN_TOKEN", env, settings),
         pseudonym_key=_secret("ODATA_PSEUDONYM_KEY", env, settings),
     )
+
+
+def _set(raw: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
+    """Set ``raw[k1][k2]...`` to ``value`` (None leaves it unset: an absent CLI flag)."""
+    if value is None:
+        return
+    for key in keys[:-1]:
+        raw = raw.setdefault(key, {})
+    raw[keys[-1]] = value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -275,12 +327,23 @@ def _expect(value: Any, *kinds: type) -> Any:
     return value
 
 
+def local_portal_dir(settings: Settings) -> Path:
+    """The folder of the local portal instance (its ckan.ini, data, token)."""
+    home = settings.portal.local.home
+    home = home if home.is_absolute() else settings.root / home
+    return home / settings.portal.local.instance
+
+
 def _secret(var: str, env: Mapping[str, str], settings: Settings) -> Secret | None:
-    """A secret from the environment, else from its owner-only file under <state>/secrets/."""
+    """A secret from the environment, else from its owner-only file under <state>/secrets/
+    (the CKAN token also from the local portal, which writes one for its sysadmin)."""
     if env.get(var):
         return Secret(env[var].strip())
-    path = settings.path("state") / "secrets" / SECRETS[var]
-    if not path.is_file():
+    candidates = [settings.path("state") / "secrets" / SECRETS[var]]
+    if var == "ODATA_CKAN_TOKEN":
+        candidates.append(local_portal_dir(settings) / "secrets" / SECRETS[var])
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
         return None
     if path.stat().st_mode & 0o077:
         raise ConfigError(

@@ -19,6 +19,7 @@ __all__ = [
     "DisclosureError",
     "ExitCode",
     "OdataError",
+    "PortalError",
     "Problem",
     "PublishError",
     "SourceError",
@@ -141,6 +142,13 @@ class DisclosureError(DataError):
     """Raised when the disclosure audit finds an unsafe cell, or the PII scan finds a hit."""
 
     code = "disclosure"
+
+
+class PortalError(OdataError):
+    """Raised when the local portal cannot be installed, started, reached or stopped."""
+
+    exit_code = ExitCode.PUBLISH
+    code = "portal-failed"
 
 
 class PublishError(OdataError):

@@ -13,8 +13,10 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 def test_every_command_is_in_the_cli_reference() -> None:
     text = (DOCS / "cli.md").read_text(encoding="utf-8")
-    for name in cli.commands:
+    for name, command in cli.commands.items():
         assert f"## `odata {name}`" in text, name
+        for sub in getattr(command, "commands", {}):
+            assert f"## `odata {name} {sub}`" in text, sub
 
 
 def test_every_odata_problem_code_and_exit_code_is_in_troubleshooting() -> None:

@@ -1,0 +1,1 @@
+"""odata CKAN plugin: Solr-free search, bilingual DCAT-AP_IT schema and RDF profile."""
