@@ -18,6 +18,7 @@ from odata.portal.processes import alive, read_pid
 
 from ..conftest import REPO
 from .conftest import Portal, free_port, portal_settings
+from .datasets import bilingual_dataset
 
 
 def get(url: str) -> int:
@@ -60,14 +61,7 @@ def test_token_file_is_owner_only(portal: Portal) -> None:
 def test_pages_and_api_answer(portal: Portal, ckan: ckanapi.RemoteCKAN) -> None:
     org = portal.settings.portal.organization
     name = f"odata-test-{uuid.uuid4().hex[:8]}"
-    dataset = ckan.action.package_create(
-        name=name,
-        owner_org=org,
-        title="Prova",
-        notes="Prova",
-        title_translated={"it": "Prova", "en": "Test"},
-        notes_translated={"it": "Descrizione", "en": "Description"},
-    )
+    dataset = ckan.action.package_create(**bilingual_dataset(name, org))
     try:
         resource = ckan.action.datastore_create(
             resource={

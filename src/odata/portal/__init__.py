@@ -228,6 +228,7 @@ def _start_redis(inst: Instance) -> None:
         return
     inst.redis_socket.parent.mkdir(parents=True, exist_ok=True)
     inst.redis_socket.unlink(missing_ok=True)
+    log = inst.folder / "log" / "redis.log"
     command = [
         "redis-server",
         "--port",
@@ -242,19 +243,27 @@ def _start_redis(inst: Instance) -> None:
         "no",
         "--dir",
         str(inst.redis_socket.parent),
+        "--daemonize",
+        "yes",
+        "--pidfile",
+        str(inst.pid_file("redis")),
+        "--logfile",
+        str(log),
     ]
-    processes.start_detached(
+    processes.start_daemon(
         command,
         pid_file=inst.pid_file("redis"),
-        log_file=inst.folder / "log" / "redis.log",
+        log_file=log,
         cwd=inst.folder,
         env=dict(os.environ),
+        expect=REDIS,
     )
     if not processes.wait_until(inst.redis_socket.exists, 20):
-        raise PortalError("Redis did not start", file=str(inst.folder / "log" / "redis.log"))
+        raise PortalError("Redis did not open its socket", file=str(log))
 
 
 def _start_gunicorn(inst: Instance) -> None:
+    log = inst.folder / "log" / "ckan.log"
     if not processes.read_pid(inst.pid_file("gunicorn"), GUNICORN):
         command = [
             str(inst.venv / "bin" / "gunicorn"),
@@ -266,32 +275,36 @@ def _start_gunicorn(inst: Instance) -> None:
             f"127.0.0.1:{inst.local.port}",
             "--chdir",
             str(inst.folder),
+            "--daemon",
+            "--pid",
+            str(inst.pid_file("gunicorn")),
+            "--error-logfile",
+            str(log),
+            "--capture-output",
             "wsgi:application",
         ]
         env = {**os.environ, "CKAN_INI": str(inst.folder / "ckan.ini")}
         env.pop("ODATA_CKAN_TOKEN", None)
-        processes.start_detached(
+        processes.start_daemon(
             command,
             pid_file=inst.pid_file("gunicorn"),
-            log_file=inst.folder / "log" / "ckan.log",
+            log_file=log,
             cwd=inst.folder,
             env=env,
+            expect=GUNICORN,
         )
 
     def ready() -> bool:
         if not processes.read_pid(inst.pid_file("gunicorn"), GUNICORN):
             raise PortalError(
                 "CKAN stopped while starting",
-                file=str(inst.folder / "log" / "ckan.log"),
+                file=str(log),
                 hint="the log file named above says why",
             )
         return _answers(inst)
 
     if not processes.wait_until(ready, START_TIMEOUT, step=0.5):
-        raise PortalError(
-            f"CKAN did not answer within {START_TIMEOUT} s",
-            file=str(inst.folder / "log" / "ckan.log"),
-        )
+        raise PortalError(f"CKAN did not answer within {START_TIMEOUT} s", file=str(log))
 
 
 def _ensure_organization(inst: Instance) -> None:

@@ -43,4 +43,10 @@ def ckan_options(inst: Instance, db: Database) -> dict[str, str]:
         "ckanext.odata.publisher_email": publisher.email,
         "ckanext.odata.holder_name": publisher.holder_name,
         "ckanext.odata.holder_identifier": publisher.holder_ipa,
+        "ckanext.odata.catalog_title_it": "Osservatorio sull'imprenditoria migrante - dati aperti",
+        "ckanext.odata.catalog_title_en": "Observatory on migrant entrepreneurship - open data",
+        "ckanext.odata.catalog_description_it": "Dati aperti del programma del Ministero del"
+        " Lavoro e di Unioncamere sull'imprenditoria delle persone con background migratorio.",
+        "ckanext.odata.catalog_description_en": "Open data of the Ministry of Labour and"
+        " Unioncamere programme on entrepreneurship of people with a migrant background.",
     }

@@ -24,7 +24,7 @@ __all__ = [
     "http_json",
     "port_in_use",
     "read_pid",
-    "start_detached",
+    "start_daemon",
     "stop",
     "tcp_open",
     "wait_until",
@@ -50,24 +50,41 @@ def alive(pid: int, expect: str = "") -> bool:
     return state != "Z" and expect in cmdline
 
 
-def start_detached(
-    command: Sequence[str], *, pid_file: Path, log_file: Path, cwd: Path, env: dict[str, str]
+def start_daemon(
+    command: Sequence[str],
+    *,
+    pid_file: Path,
+    log_file: Path,
+    cwd: Path,
+    env: dict[str, str],
+    expect: str,
+    timeout: float = 30,
 ) -> int:
-    """Start ``command`` in its own session (it outlives odata) and record its PID."""
+    """Run a server in its own daemon mode (it forks, detaches and writes ``pid_file``), so it
+    outlives odata; return the PID it recorded once that process is alive."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.unlink(missing_ok=True)
     with log_file.open("ab") as log:
-        process = subprocess.Popen(
+        result = subprocess.run(
             list(command),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            check=False,
+            timeout=60,
         )
-    pid_file.parent.mkdir(parents=True, exist_ok=True)
-    pid_file.write_text(f"{process.pid}\n")
-    return process.pid
+    if result.returncode != 0 or not wait_until(lambda: read_pid(pid_file, expect), timeout):
+        raise PortalError(
+            f"{Path(command[0]).name} did not start",
+            file=str(log_file),
+            hint="the log file named above says why",
+        )
+    pid = read_pid(pid_file, expect)
+    assert pid is not None
+    return pid
 
 
 def stop(pid_file: Path, expect: str, *, sig: int = signal.SIGTERM, grace: float = 20) -> bool:

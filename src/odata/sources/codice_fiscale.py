@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 
-__all__ = ["build", "check_character", "is_valid", "born_abroad"]
+__all__ = ["born_abroad", "build", "check_character", "is_valid"]
 
 MONTHS = "ABCDEHLMPRST"
 OMOCODE = "LMNPQRSTUV"  # digits 0-9 replaced by these letters when codes collide
@@ -61,7 +61,7 @@ def check_character(first15: str) -> str:
 
 
 def is_valid(code: str) -> bool:
-    """Whether ``code`` has the codice fiscale's shape, a real date and the right check character."""
+    """Whether ``code`` has the right shape, a real birth date and the right check character."""
     code = code.strip().upper()
     if not _SHAPE.fullmatch(code) or check_character(code[:15]) != code[15]:
         return False

@@ -15,14 +15,19 @@ Semantics: juxtaposed clauses are all required (CKAN asks Solr for ``q.op=AND``)
 ``x``; ``-x``, ``!x`` and ``NOT x`` exclude; ``AND``/``&&`` and ``OR``/``||`` combine clauses;
 ``field:(a OR b)`` applies ``field`` to every bare term inside the parentheses.
 
-The module imports nothing from CKAN, so it can be tested without a portal.
+It also reads the rest of a ``package_search`` request (rows, start, sort, fl, facets, qf/df)
+into a :class:`SearchRequest`, and knows how CKAN's Solr schema treats each field. It imports
+nothing from CKAN, so it can be tested without a portal; ``search.py`` turns
+:class:`QuerySyntaxError` into CKAN's ``SearchQueryError``.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, TypeAlias
 
 
 class QuerySyntaxError(ValueError):
@@ -82,11 +87,11 @@ class Or:
     nodes: tuple[Node, ...]
 
 
-Node = Union[MatchAll, Term, Exists, Range, Not, And, Or]
+Node: TypeAlias = "MatchAll | Term | Exists | Range | Not | And | Or"
 
-# Characters that end a bare word (Lucene's term syntax). '-', '+', '!' and '/' inside a word
-# are kept literally, as in "covid-19" or "2020/2021".
-_WORD_END = set('()"[]{}^~*?:\\') | {" ", "\t", "\n", "\r"}
+# Characters that end a bare word, besides white space (Lucene's term syntax). '-', '+', '!'
+# and '/' inside a word are kept literally, as in "covid-19" or "2020/2021".
+_WORD_END = set('()"[]{}^~*?:\\')
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*\Z")
 _MAGIC_FIELDS = {"_query_", "_val_"}
 
@@ -125,8 +130,10 @@ class _Parser:
         end = self.pos + len(word)
         if self.text[self.pos : end] != word:
             return False
-        if word.isalpha() and end < len(self.text) and not (
-            self.text[end].isspace() or self.text[end] in '("'
+        if (
+            word.isalpha()
+            and end < len(self.text)
+            and not (self.text[end].isspace() or self.text[end] in '("')
         ):
             return False  # a word that merely starts with AND/OR/NOT, e.g. "ORdine"
         self.pos = end
@@ -152,6 +159,9 @@ class _Parser:
             self.skip_ws()
             if self.at_end() or (nested and self.peek() == ")"):
                 break
+            if self.peek() in ("+", "-") and self.peek(2)[1:].strip() == "":
+                self.pos += 1  # a lone sign, as in "imprese - agricoltura": nothing to apply to
+                continue
             operator = self.operator()
             if not clauses and operator:
                 raise self.error(f"{operator} must stand between two clauses")
@@ -272,7 +282,7 @@ class _Parser:
                     raise self.error("the query ends with a lone backslash")
                 chars.append(self.text[self.pos + 1])
                 self.pos += 2
-            elif char in _WORD_END:
+            elif char in _WORD_END or char.isspace():
                 break
             else:
                 chars.append(char)
@@ -339,3 +349,220 @@ class _Parser:
             raise self.error("wildcards (* and ?) are not supported, only *:* and field:*")
         if self.peek(2) == "{!":
             raise self.error("local parameters ({!...}) are not supported")
+
+
+# -- fields, as CKAN's Solr schema defines them (ckan/config/solr/schema.xml) -------------------
+
+# fmt: off
+KEYWORD_FIELDS = frozenset({
+    "id", "name", "state", "dataset_type", "type", "capacity", "owner_org", "organization",
+    "license_id", "tags", "groups", "res_format", "res_url", "res_type", "version", "url",
+    "creator_user_id", "site_id", "entity_type", "permission_labels", "private",
+    "num_resources", "num_tags",
+})
+TEXT_FIELDS = frozenset({
+    "title", "notes", "author", "author_email", "maintainer", "maintainer_email", "res_name",
+    "res_description", "text",
+})
+MULTI_VALUED = frozenset({
+    "tags", "groups", "res_format", "res_url", "res_type", "res_name", "res_description",
+})
+# Solr-only fields (tracking counts, index bookkeeping, relationships) there is no data for.
+UNKNOWABLE_FIELDS = frozenset({
+    "views_total", "views_recent", "resources_accessed_total", "resources_accessed_recent",
+    "indexed_ts", "index_id", "revision_id", "ckan_url", "download_url", "urls", "license",
+    "data_dict", "validated_data_dict", "_version_", "depends_on", "dependency_of",
+    "derives_from", "has_derivation", "links_to", "linked_from", "child_of", "parent_of",
+})
+# fmt: on
+NGRAM_FIELDS = {"name_ngram": "name", "title_ngram": "title"}  # package_autocomplete's fields
+DATE_FIELDS = frozenset({"metadata_modified", "metadata_created"})
+DEFAULT_QUERY_FIELDS = "name^4 title^4 tags^2 groups^2 text"  # CKAN's QUERY_FIELDS
+
+
+def field_kind(name: str) -> str:
+    """'keyword' (exact), 'text' (words), 'date' or 'extra' (any other name is an extra).
+
+    Fields that only a Solr index holds (tracking counts, ...) are refused rather than
+    silently matching nothing.
+    """
+    if name in UNKNOWABLE_FIELDS or name.startswith("res_extras_"):
+        raise QuerySyntaxError(f"searching on {name} is not supported without Solr")
+    if name in KEYWORD_FIELDS or name.startswith("vocab_"):
+        return "keyword"
+    if name in TEXT_FIELDS or name in NGRAM_FIELDS or name.startswith("extras_"):
+        return "text"
+    if name in DATE_FIELDS:
+        return "date"
+    return "extra"
+
+
+def parse_when(bound: str | None) -> datetime.datetime | None:
+    """A range bound as naive UTC, like CKAN's timestamp columns; date math is refused."""
+    if bound is None:
+        return None
+    if bound == "NOW":
+        return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    try:
+        when = datetime.datetime.fromisoformat(bound)
+    except ValueError:
+        raise QuerySyntaxError(
+            f"unsupported date {bound!r}: use an ISO 8601 timestamp such as "
+            "2024-01-01T00:00:00Z, NOW or *; date math (NOW-1DAY, /DAY) is not supported"
+        ) from None
+    if when.tzinfo is not None:
+        when = when.astimezone(datetime.UTC).replace(tzinfo=None)
+    return when
+
+
+# -- the whole request ---------------------------------------------------------------------------
+
+Weighted = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A ``package_search`` request as the PostgreSQL search needs it, checked and parsed."""
+
+    q: Node
+    filters: tuple[Node, ...]
+    q_fields: Weighted  # where bare words of q are looked up, with relevance weights
+    filter_fields: Weighted  # where bare words of fq are looked up (df)
+    rows: int
+    start: int
+    sort: tuple[tuple[str, bool], ...]  # (field, descending)
+    fl: tuple[str, ...]
+    facet_fields: tuple[str, ...]
+    facet_limit: int  # negative: no limit
+    facet_mincount: int
+
+    def required_states(self) -> frozenset[str] | None:
+        """States every match must have, so the database is asked only for those datasets."""
+        found = [s for s in map(_required_states, self.filters) if s is not None]
+        return frozenset.intersection(*found) if found else None
+
+
+def read_request(
+    query: Mapping[str, Any], valid_params: Collection[str], default_sort: str, facet_limit: int
+) -> SearchRequest:
+    """Check and parse the dict that CKAN's package_search hands to its query class."""
+    _check_params(query, valid_params)
+    if query.get("defType", "dismax") == "lucene":  # then bare words of q use df
+        q_fields = query.get("df") or "text"
+    else:
+        q_fields = query.get("qf") or DEFAULT_QUERY_FIELDS
+    facets_on = str(query.get("facet", "true")).lower() not in ("false", "off", "no", "0")
+    return SearchRequest(
+        q=_parse_param(query.get("q"), "q"),
+        filters=tuple(_parse_param(item, "fq") for item in _filters(query)),
+        q_fields=_weighted_fields(q_fields),
+        filter_fields=_weighted_fields(query.get("df") or "text"),
+        rows=_int(query, "rows", 10),
+        start=_int(query, "start", 0),
+        sort=_sort_keys(query.get("sort") or default_sort),
+        fl=tuple(_names(query.get("fl") or "name")),
+        facet_fields=tuple(_names(query.get("facet.field"))) if facets_on else (),
+        facet_limit=_int(query, "facet.limit", facet_limit, minimum=None),
+        facet_mincount=_int(query, "facet.mincount", 1),
+    )
+
+
+def _parse_param(text: Any, what: str) -> Node:
+    if text is not None and not isinstance(text, str):
+        raise QuerySyntaxError(f"{what} must be a string")
+    try:
+        return parse(text)
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(f"{what}: {exc}") from None
+
+
+def _check_params(query: Mapping[str, Any], valid_params: Collection[str]) -> None:
+    """Refuse parameters and values whose Solr meaning would not be honoured."""
+    unknown = sorted(set(query) - set(valid_params))
+    if unknown:
+        raise QuerySyntaxError(f"Invalid search parameters: {unknown}")
+    for name, value in query.items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, str) and "{!" in item:
+                raise QuerySyntaxError(f"local parameters ({{!...}}) are not supported in {name}")
+    if query.get("defType", "dismax") not in ("dismax", "edismax", "lucene"):
+        raise QuerySyntaxError(f"defType {query['defType']!r} is not supported")
+    for name in ("bf", "boost"):
+        if query.get(name):
+            raise QuerySyntaxError(f"{name} (function boosts) is not supported")
+    if query.get("mm") not in (None, "", "100%"):
+        raise QuerySyntaxError("mm (minimum match) is not supported: every word must match")
+
+
+def _filters(query: Mapping[str, Any]) -> list[Any]:
+    """``fq`` and ``fq_list``, plus the ``+state:active`` that CKAN's Solr query adds."""
+    fq = query.get("fq")
+    filters = list(fq) if isinstance(fq, (list, tuple)) else ([fq] if fq else [])
+    filters.extend(query.get("fq_list") or [])
+    if not any("+state:" in item for item in filters if isinstance(item, str)):
+        filters.append("+state:active")
+    return filters
+
+
+def _required_states(node: Node) -> frozenset[str] | None:
+    if isinstance(node, Term) and node.field == "state":
+        return frozenset({node.value})
+    if isinstance(node, Or) and all(isinstance(n, Term) and n.field == "state" for n in node.nodes):
+        return frozenset(n.value for n in node.nodes if isinstance(n, Term))
+    if isinstance(node, And):
+        found = [s for s in map(_required_states, node.nodes) if s is not None]
+        return frozenset.intersection(*found) if found else None
+    return None
+
+
+def _weighted_fields(spec: str) -> Weighted:
+    """``qf`` ("name^4 title^4 text") as (field, weight) pairs."""
+    fields: list[tuple[str, float]] = []
+    for item in spec.split():
+        name, _, weight = item.partition("^")
+        try:
+            fields.append((name, float(weight) if weight else 1.0))
+        except ValueError:
+            raise QuerySyntaxError(f"invalid qf/df entry {item!r}") from None
+        if field_kind(name) == "date":
+            raise QuerySyntaxError(f"{name} cannot be searched as free text")
+    if not fields:
+        raise QuerySyntaxError("qf/df names no field")
+    return tuple(fields)
+
+
+def _int(query: Mapping[str, Any], name: str, default: int, minimum: int | None = 0) -> int:
+    try:
+        value = int(query.get(name, default))
+    except (TypeError, ValueError):
+        raise QuerySyntaxError(f"{name} must be an integer") from None
+    if minimum is not None and value < minimum:
+        raise QuerySyntaxError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _names(value: Any) -> list[str]:
+    """``fl`` and ``facet.field`` arrive as "a b", "a,b" or a list."""
+    items = value if isinstance(value, (list, tuple)) else [value or ""]
+    return [name for item in items for name in re.split(r"[\s,]+", str(item)) if name]
+
+
+def _sort_keys(sort: str) -> tuple[tuple[str, bool], ...]:
+    """ "field asc|desc, ..." as (field, descending) pairs; text fields cannot be sorted on."""
+    keys: list[tuple[str, bool]] = []
+    for part in sort.split(","):
+        words = part.split()
+        if (
+            len(words) != 2
+            or words[1].lower() not in ("asc", "desc")
+            or not _FIELD_NAME.match(words[0])
+        ):
+            raise QuerySyntaxError(
+                f'Invalid "sort" parameter {part.strip()!r}: use "field asc" or "field desc", '
+                "separated by commas"
+            )
+        name = words[0]
+        if name not in ("score", "title", "title_string") and field_kind(name) == "text":
+            raise QuerySyntaxError(f"sorting on the text field {name} is not supported")
+        keys.append((name, words[1].lower() == "desc"))
+    return tuple(keys)
