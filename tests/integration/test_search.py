@@ -50,7 +50,9 @@ def dataset_dict(
 
 
 def resource(fmt: str, name: str) -> dict[str, Any]:
-    return bilingual_resource(name, fmt)
+    """A resource whose texts match none of the words the tests search for."""
+    text = {"it": f"File {name}", "en": f"File {name}"}
+    return bilingual_resource(name, fmt, name_translated=text, description_translated=text)
 
 
 @dataclass
