@@ -21,7 +21,7 @@ from odata.config import LocalPortal, Settings, local_portal_dir
 from odata.errors import PortalError
 from odata.portal import database, processes, system
 from odata.portal.api import ensure_organization
-from odata.portal.ckan import Ckan, ensure_venv, plugin_dir
+from odata.portal.ckan import PORTAL_SOURCES, Ckan, ensure_venv
 from odata.portal.options import ckan_options
 
 __all__ = ["Instance", "PortalStatus", "portal_down", "portal_reset", "portal_status", "portal_up"]
@@ -104,7 +104,7 @@ def portal_up(settings: Settings, *, progress: Any = None) -> PortalStatus:
     database.ensure_running(inst.local, inst.postgres_record)
     step("CKAN venv (first time: about a minute)")
     inst.folder.mkdir(parents=True, exist_ok=True)
-    ensure_venv(inst.venv, plugin_dir(settings.root), log=inst.folder / "log" / "setup.log")
+    ensure_venv(inst.venv, PORTAL_SOURCES, log=inst.folder / "log" / "setup.log")
     step("Redis")
     _start_redis(inst)
     db = _database(inst)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from odata.errors import PortalError
 
-__all__ = ["CKAN_USER", "Ckan", "ensure_venv", "plugin_dir"]
+__all__ = ["CKAN_USER", "PORTAL_SOURCES", "Ckan", "ensure_venv"]
 
 CKAN_USER = "odata_admin"
 WSGI = '''"""WSGI entry point for gunicorn, written by `odata portal up`."""
@@ -35,9 +35,8 @@ application = make_app(CKANConfigLoader(_ini).get_config())
 '''
 
 
-def plugin_dir(repo: Path) -> Path:
-    """The source folder of our CKAN plugin, and of the portal's pinned requirements."""
-    return repo / "portal"
+#: The repository's portal/ folder: our CKAN plugin and the portal's pinned requirements.
+PORTAL_SOURCES = Path(__file__).resolve().parents[3] / "portal"
 
 
 def ensure_venv(venv: Path, portal_src: Path, *, log: Path) -> bool:
