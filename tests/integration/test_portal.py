@@ -83,6 +83,7 @@ def test_pages_and_api_answer(portal: Portal, ckan: ckanapi.RemoteCKAN) -> None:
             "/api/3/action/package_search",
             f"/api/3/action/datastore_search?resource_id={resource['resource_id']}",
             f"/dataset/{name}",
+            f"/dataset/{name}/resource/{resource['resource_id']}",
             "/dataset",
             f"/organization/{org}",
         ):
