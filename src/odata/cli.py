@@ -19,7 +19,7 @@ from odata.descriptors import locate_package, package_names
 
 if TYPE_CHECKING:
     from odata.portal import PortalStatus
-from odata.errors import PortalError, ValidationFailed, display_path
+from odata.errors import DataError, PortalError, SourceError, ValidationFailed, display_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -250,6 +250,219 @@ def portal_reset_command(options: Options, yes: bool) -> None:
         raise click.UsageError("reset deletes every dataset of the local portal: add --yes")
     portal_reset(options.settings())
     console.err.print("portal data deleted")
+
+
+@cli.group()
+def sources() -> None:
+    """Raw sources: make synthetic demo ones, check files as the build reads them, get templates.
+
+    Raw sources are private: they live under .odata/sources/ (or [paths] sources in odata.toml),
+    never in git, and their personal columns never appear in a message. The file sources.toml
+    in that folder says which file is which chamber and source, and how to read it
+    (docs/sources.md).
+
+    \b
+    Example:
+        odata sources generate && odata sources check
+    """
+
+
+@sources.command("generate")
+@click.option("--seed", default=1, show_default=True, help="Random seed: same seed, same bytes.")
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    help="Size of the business register in units of 10,000 firms (600 ≈ the national one).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write. Default: [paths] sources of odata.toml (.odata/sources).",
+)
+@json_option
+@pass_options
+def sources_generate(
+    options: Options, seed: int, scale: float, out: Path | None, as_json: bool
+) -> None:
+    """Write synthetic raw sources for the demo, tests and benchmarks (fictitious people).
+
+    Writes a participant register and an events list per programme chamber (in the chambers'
+    own formats: ;-separated CSV with decimal commas, UTF-8 with BOM, Windows-1252, XLSX), the
+    budget ledger, a business-register extract calibrated on published figures
+    (docs/calibration.md), the sources manifest sources.toml and a private manifest of the
+    problems planted for monitoring to find.
+
+    \b
+    Example:
+        odata sources generate --seed 1
+        odata sources generate --scale 600 --out /data/big   # ~6 million firms
+    """
+    from odata.sources.synthetic import generate
+
+    if seed < 0 or scale <= 0:
+        raise click.UsageError("--seed must be 0 or more and --scale more than 0")
+    settings = options.settings()
+    folder = out or settings.path("sources")
+    with console.progress(quiet=as_json) as bar:
+        task = bar.add_task("generating", total=None)
+        counts = generate(
+            folder,
+            seed=seed,
+            scale=scale,
+            settings=settings,
+            progress=lambda path, rows: bar.update(task, advance=rows, description=path),
+        )
+    if as_json:
+        console.out.print_json(json.dumps({"folder": str(folder), "rows": counts}))
+        return
+    for path, rows in sorted(counts.items()):
+        console.out.print(f"{rows:>10,}  {path}")
+    console.err.print(f"[green]Written[/] {len(counts)} files to {display_path(folder)}")
+
+
+@sources.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Sources manifest. Default: sources.toml in the sources folder.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["registro", "eventi", "budget", "imprese", "titolari"]),
+    help="What a file not listed in the manifest holds.",
+)
+@click.option("--chamber", help="Chamber code of a registro or eventi file not in the manifest.")
+@click.option("--format", "file_format", type=click.Choice(["csv", "xlsx"]), help="File format.")
+@click.option("--encoding", help="utf-8, utf-8-sig or cp1252. Default: strict UTF-8, then cp1252.")
+@click.option("--delimiter", help="CSV delimiter. Default: ;")
+@click.option("--decimal", help="Decimal separator. Default: ,")
+@click.option("--date-format", help="Date format, e.g. %d/%m/%Y (the default).")
+@click.option(
+    "--limit-problems", default=50, show_default=True, help="Show at most this many problems."
+)
+@json_option
+@pass_options
+def sources_check(
+    options: Options,
+    files: tuple[Path, ...],
+    manifest: Path | None,
+    kind: str | None,
+    chamber: str | None,
+    file_format: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    decimal: str | None,
+    date_format: str | None,
+    limit_problems: int,
+    as_json: bool,
+) -> None:
+    """Read source files exactly as the build will, and list every problem found.
+
+    With no FILES, checks every file of the sources manifest. A FILE listed in the manifest
+    is read with its declared dialect; any other FILE needs --kind (and --chamber for registro
+    and eventi). The files are only read, never changed. Exits 3 if a file cannot be read at
+    all (encoding, delimiter, columns), 4 if it is readable but has bad values.
+
+    \b
+    Example:
+        odata sources check
+        odata sources check registri/torino.csv
+        odata sources check nuovo.xlsx --kind registro --chamber torino --format xlsx
+    """
+    from odata.ingest import check_sources
+    from odata.sources.manifest import load_manifest, spec_for
+
+    settings = options.settings()
+    manifest = manifest or settings.path("sources") / "sources.toml"
+    dialect = {
+        key: value
+        for key, value in {
+            "format": file_format,
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "decimal": decimal,
+            "date_format": date_format,
+        }.items()
+        if value is not None
+    }
+    listed = load_manifest(manifest) if manifest.is_file() or not files else []
+    by_path = {spec.path: spec for spec in listed}
+    if files:
+        specs = []
+        for file in files:
+            spec = by_path.get(file.resolve())
+            if spec is None:
+                if kind is None:
+                    raise click.UsageError(
+                        f"{file} is not in {manifest}: say what it is with --kind"
+                    )
+                spec = spec_for(file, kind=kind, chamber=chamber, **dialect)
+            specs.append(spec)
+    else:
+        specs = listed
+    results = check_sources(specs, settings=settings)
+    problems = [p for result in results.values() for p in result.problems]
+    if as_json:
+        report = [
+            {
+                "source": name,
+                "file": r.spec.label,
+                "readable": r.readable,
+                "rows": r.table.num_rows,
+                "problems": [p.as_dict() for p in r.problems],
+            }
+            for name, r in results.items()
+        ]
+        console.out.print_json(json.dumps(report))
+    else:
+        for result in results.values():
+            state = (
+                "[green]ok[/]"
+                if result.ok
+                else (
+                    "[red]unreadable[/]"
+                    if not result.readable
+                    else f"[red]{console.count(len(result.problems), 'problem')}[/]"
+                )
+            )
+            console.out.print(f"{result.spec.label}: {result.table.num_rows:,} rows, {state}")
+    if not problems:
+        return
+    console.show_problems(problems, limit=limit_problems)
+    unreadable = [r for r in results.values() if not r.readable]
+    failed = sum(1 for r in results.values() if not r.ok)
+    error = SourceError if unreadable else DataError
+    raise error(
+        f"{failed} of {console.count(len(results), 'source file')} failed the checks",
+        hint="fix the rows listed above; nothing was changed in the files",
+    )
+
+
+@sources.command("templates")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("modelli"),
+    show_default=True,
+    help="Folder to write the templates to.",
+)
+def sources_templates(out: Path) -> None:
+    """Write blank templates of every source for the chambers' data stewards.
+
+    For each source: a CSV (UTF-8 with BOM, ;-separated, Italian header row) and an XLSX with
+    the header row and an "Istruzioni" sheet explaining each column, its format and whether it
+    is personal data.
+
+    \b
+    Example:
+        odata sources templates --out modelli/
+    """
+    from odata.sources.templates import write_templates
+
+    for path in write_templates(out):
+        console.out.print(display_path(path))
 
 
 @cli.command("config")

@@ -22,7 +22,7 @@ def test_help_lists_only_working_commands() -> None:
     result = odata("--help")
     assert result.returncode == 0
     listing = result.stdout.split("Commands:")[1].strip().splitlines()
-    assert [line.split()[0] for line in listing] == ["config", "portal", "validate"]
+    assert [line.split()[0] for line in listing] == ["config", "portal", "sources", "validate"]
 
 
 def test_every_command_has_help_with_an_example() -> None:
@@ -109,3 +109,30 @@ def test_an_unexpected_error_is_reported_as_a_bug(
     err = capsys.readouterr().err
     assert "unexpected error (please report): RuntimeError" in err
     assert "private detail" not in err and "Traceback" not in err
+
+
+def test_generated_sources_pass_every_check_and_regenerate_identically(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        result = odata("sources", "generate", "--seed", "3", "--scale", "0.2", "--out", str(folder))
+        assert result.returncode == 0, result.stderr
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert len(files) > 30
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
+    check = odata("sources", "check", "--manifest", str(first / "sources.toml"))
+    assert check.returncode == 0, check.stderr
+    assert "problem" not in check.stdout
+
+
+def test_sources_check_names_file_row_column_and_exits_4() -> None:
+    result = odata(
+        "sources",
+        "check",
+        "tests/data/sources/bad-date.csv",
+        "--kind",
+        "registro",
+        "--chamber",
+        "torino",
+    )
+    assert result.returncode == 4
+    assert "tests/data/sources/bad-date.csv:3:data_azione: [bad-date]" in result.stderr
