@@ -1,0 +1,1 @@
+"""Disclosure control: pseudonyms, protected tables, suppression, the audit and the PII scan."""
