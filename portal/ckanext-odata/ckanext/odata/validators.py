@@ -207,9 +207,14 @@ def _store(key: Key, data: Data, value: dict[str, Any]) -> None:
 # scheming validators (each gets the field and the schema; scheming calls them at load time)
 
 
-@scheming_validator
-def odata_translated(field: dict[str, Any], schema: dict[str, Any]) -> Callable[..., None]:
-    """A text per language → a JSON string; required fields need every language."""
+def _per_language(
+    field: dict[str, Any],
+    schema: dict[str, Any],
+    parse: Callable[..., tuple[dict[str, Any], list[str]]],
+    missing: str,
+) -> Callable[..., None]:
+    """A validator storing one value per language as a JSON string, with ``parse`` checking
+    them; ``missing`` (with ``{lang}``) is the message for each language a required field lacks."""
     languages = field_languages(field, schema)
     required = bool(field.get("required"))
     name = field["field_name"]
@@ -218,18 +223,22 @@ def odata_translated(field: dict[str, Any], schema: dict[str, Any]) -> Callable[
         value = _collect(key, data, name)
         if _empty(value):
             if required:
-                errors[key].extend(
-                    _('Missing text in language "{lang}"').format(lang=lang) for lang in languages
-                )
+                errors[key].extend(_(missing).format(lang=lang) for lang in languages)
             data.pop(key, None)
             raise _StopOnError
-        texts, problems = parse_texts(value, languages, required)
+        parsed, problems = parse(value, languages, required)
         if problems:
             errors[key].extend(problems)
             raise _StopOnError
-        _store(key, data, texts)
+        _store(key, data, parsed)
 
     return validator
+
+
+@scheming_validator
+def odata_translated(field: dict[str, Any], schema: dict[str, Any]) -> Callable[..., None]:
+    """A text per language → a JSON string; required fields need every language."""
+    return _per_language(field, schema, parse_texts, 'Missing text in language "{lang}"')
 
 
 @scheming_validator
@@ -254,27 +263,7 @@ def odata_translated_core(field: dict[str, Any], schema: dict[str, Any]) -> Call
 def odata_translated_tags(field: dict[str, Any], schema: dict[str, Any]) -> Callable[..., None]:
     """Keywords per language → a JSON string. CKAN's core tags are set from them by our
     package_create/package_update wrappers (``core_tags``), before validation."""
-    languages = field_languages(field, schema)
-    required = bool(field.get("required"))
-    name = field["field_name"]
-
-    def validator(key: Key, data: Data, errors: Errors, context: dict[str, Any]) -> None:
-        value = _collect(key, data, name)
-        if _empty(value):
-            if required:
-                errors[key].extend(
-                    _('Missing keywords in language "{lang}"').format(lang=lang)
-                    for lang in languages
-                )
-            data.pop(key, None)
-            raise _StopOnError
-        tags, problems = parse_tags(value, languages, required)
-        if problems:
-            errors[key].extend(problems)
-            raise _StopOnError
-        _store(key, data, tags)
-
-    return validator
+    return _per_language(field, schema, parse_tags, 'Missing keywords in language "{lang}"')
 
 
 @scheming_validator
