@@ -137,5 +137,7 @@ def read_specs(release_dir: Path) -> list[tuple[TableSpec, Path]]:
         package = json.loads(descriptor.read_text(encoding="utf-8"))
         for resource in package.get("resources", []):
             if X_ODATA in resource:
-                found.append((spec_from_dict(resource[X_ODATA]), descriptor.parent / resource["path"]))
+                found.append(
+                    (spec_from_dict(resource[X_ODATA]), descriptor.parent / resource["path"])
+                )
     return found
