@@ -51,6 +51,7 @@ bench: setup  ## Print speed figures and ratios against the measured anchors (a 
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/sources_generate.py
 	$(BIN)/python bench/ingest.py --full
+	$(BIN)/python bench/audit.py
 
 refdata: setup  ## Regenerate the committed code lists from their registry packages
 	$(BIN)/python -m odata.reference.build
