@@ -26,9 +26,10 @@ demo: setup  ## Run the main job on demo data (grows with each stage)
 	$(BIN)/odata validate
 	$(BIN)/odata sources generate --seed 1
 	$(BIN)/odata sources check
+	$(BIN)/odata build --create-key --if-new
 	$(BIN)/odata portal up
-	@echo "demo: code lists validated, synthetic sources generated and checked, local portal up;"
-	@echo "      building releases, publishing and briefs come with later stages"
+	@echo "demo: code lists validated, sources generated and checked, release built and audited"
+	@echo "      (build/releases/), local portal up; publishing and briefs come with later stages"
 
 portal-down:  ## Stop the demo's local portal (only what `odata portal up` started)
 	$(BIN)/odata portal down
@@ -52,6 +53,7 @@ bench: setup  ## Print speed figures and ratios against the measured anchors (a 
 	$(BIN)/python bench/sources_generate.py
 	$(BIN)/python bench/ingest.py --full
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/build.py --full
 
 refdata: setup  ## Regenerate the committed code lists from their registry packages
 	$(BIN)/python -m odata.reference.build

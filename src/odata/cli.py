@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,7 +19,14 @@ from odata.descriptors import locate_package, package_names
 
 if TYPE_CHECKING:
     from odata.portal import PortalStatus
-from odata.errors import DataError, PortalError, SourceError, ValidationFailed, display_path
+from odata.errors import (
+    DataError,
+    DisclosureError,
+    PortalError,
+    SourceError,
+    ValidationFailed,
+    display_path,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -271,7 +278,7 @@ def sources() -> None:
 @click.option("--seed", default=1, show_default=True, help="Random seed: same seed, same bytes.")
 @click.option(
     "--scale",
-    default=1.0,
+    default=5.0,
     show_default=True,
     help="Size of the business register in units of 10,000 firms (600 ≈ the national one).",
 )
@@ -463,6 +470,146 @@ def sources_templates(out: Path) -> None:
 
     for path in write_templates(out):
         console.out.print(display_path(path))
+
+
+@cli.command()
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Sources manifest. Default: sources.toml in the sources folder.",
+)
+@click.option("--release", "release_id", help="Release id. Default: [release] id of odata.toml.")
+@click.option("--previous", help="Earlier release (id or path) to audit against. Default: latest.")
+@click.option(
+    "--create-key",
+    is_flag=True,
+    help="Demo only: create a throwaway pseudonym key if none is set (says so).",
+)
+@click.option(
+    "--if-new",
+    is_flag=True,
+    help="If the release was already built, say so and exit 0 (instead of refusing).",
+)
+@json_option
+@pass_options
+def build(
+    options: Options,
+    manifest: Path | None,
+    release_id: str | None,
+    previous: str | None,
+    create_key: bool,
+    if_new: bool,
+    as_json: bool,
+) -> None:
+    """Build a release: read the sources, protect the tables, audit them, scan for personal data.
+
+    Reads every file of the sources manifest (stopping at the first unreadable file or bad
+    value, before anything is written), counts unique persons through keyed pseudonyms
+    (ODATA_PSEUDONYM_KEY), aggregates the published tables, applies primary and secondary
+    suppression, audits every suppressed cell with linear programs (against the previous
+    release too) and scans every output for personal data. Only a release that passes both is
+    written, to build/releases/<id>/; releases are never overwritten. Information-loss figures
+    go to a private report under .odata/reports/.
+
+    \b
+    Example:
+        odata build --create-key          # the demo: a throwaway key is created if missing
+        ODATA_RELEASE=2026-q4 odata build --previous 2026-q3
+    """
+    from odata.build import build_release, releases_dir
+
+    overrides = {"release": {"id": release_id}} if release_id else {}
+    settings = load_settings(options.config, overrides=overrides)
+    existing = releases_dir(settings) / settings.release.id
+    if if_new and existing.is_dir():
+        console.err.print(
+            f"Release {settings.release.id} is already built at {display_path(existing)}: "
+            "nothing to do (releases are never overwritten)"
+        )
+        return
+
+    def stage(name: str) -> None:
+        if not as_json:
+            console.err.print(f"[dim]build · {name}[/]")
+
+    result = build_release(
+        settings, manifest=manifest, previous=previous, create_key=create_key, progress=stage
+    )
+    _show_audit(result.audit, as_json, extra={"release": result.release, "path": str(result.path)})
+    if not as_json:
+        _show_loss(result.loss)
+        console.err.print(
+            f"[green]Release {result.release}[/] written to {display_path(result.path)}"
+            f" (private report: {display_path(result.report)})"
+        )
+
+
+@cli.command()
+@click.argument("release")
+@click.option("--previous", help="Earlier release (id or path). Default: the latest earlier one.")
+@json_option
+@pass_options
+def audit(options: Options, release: str, previous: str | None, as_json: bool) -> None:
+    """Audit a built release: can any suppressed cell be recomputed from what is published?
+
+    RELEASE is a release id (a folder of build/releases/) or a release folder. For every
+    suppressed cell, linear programs find its smallest and largest possible value given every
+    published cell of the release and of the previous one, the margins, non-negativity and
+    integer counts. Fails (exit 4) if any interval is narrower than 2 or a person cell of 1-4
+    (firm cell of 1-2) is published. Only counts are printed, never intervals.
+
+    \b
+    Example:
+        odata audit 2026-q3
+        odata audit build/releases/2026-q4 --previous 2026-q3 --json
+    """
+    from odata.build import audit_command
+
+    result = audit_command(options.settings(), release, previous)
+    _show_audit(result, as_json, extra={"release": release})
+    if not result.passed:
+        raise DisclosureError(
+            f"the audit failed: {result.narrow} suppressed cells could be recomputed within less"
+            f" than 2, {result.small_published} small cells are published",
+            hint="rebuild the release; never publish this one",
+        )
+
+
+def _show_loss(loss: Mapping[str, Mapping[str, float]]) -> None:
+    """Information loss per protected table, on stderr (private figures: never published)."""
+    from rich.table import Table
+
+    table = Table(title="Information loss (private: not in the release)", box=None)
+    for column in ("table", "cells", "primary", "secondary", "% cells", "% units hidden"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for name, figures in sorted(loss.items()):
+        table.add_row(
+            name,
+            f"{figures.get('cells', 0):,.0f}",
+            f"{figures.get('primary', 0):,.0f}",
+            f"{figures.get('secondary', 0):,.0f}",
+            f"{100 * figures.get('share_cells', 0):.1f}",
+            f"{100 * figures.get('share_units_hidden', 0):.2f}",
+        )
+    console.err.print(table)
+
+
+def _show_audit(result: Any, as_json: bool, *, extra: dict[str, str]) -> None:
+    """The audit's public figures: counts per table, never intervals or hidden values."""
+    from odata.anonymize.audit import summary
+
+    public = {**extra, **summary(result)}
+    if as_json:
+        console.out.print_json(json.dumps(public))
+        return
+    for table, counts in sorted(result.per_table.items()):
+        console.out.print(f"{table}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    verdict = "[green]passed[/]" if result.passed else "[red]FAILED[/]"
+    console.out.print(
+        f"audit {verdict}: {result.exact} exactly recomputable, {result.narrow} narrower than 2,"
+        f" {result.below_threshold} narrower than the threshold (warning),"
+        f" {result.small_published} small cells published"
+    )
 
 
 @cli.command("config")

@@ -22,7 +22,14 @@ def test_help_lists_only_working_commands() -> None:
     result = odata("--help")
     assert result.returncode == 0
     listing = result.stdout.split("Commands:")[1].strip().splitlines()
-    assert [line.split()[0] for line in listing] == ["config", "portal", "sources", "validate"]
+    assert [line.split()[0] for line in listing] == [
+        "audit",
+        "build",
+        "config",
+        "portal",
+        "sources",
+        "validate",
+    ]
 
 
 def test_every_command_has_help_with_an_example() -> None:

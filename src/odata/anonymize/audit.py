@@ -14,16 +14,13 @@ level by level); along a non-additive dimension each part ≤ its total ≤ the 
 every value ≥ 0 (unless a population publishes negative values); counts are integers, so the
 LP bounds of a count are rounded inwards (``ceil(min)``, ``floor(max)``, tolerance 1e-6).
 
-**Lower bound of a suppressed count: 0, not 1.** The same ``C`` marks primary cells (1..T-1)
-and secondary ones, and a secondary cell may be a zero, so "a suppressed count is ≥ 1" is not
-something the attacker can *know*; assuming it would make the system contradictory (or give
-wrong, too-narrow intervals) whenever a zero was suppressed. The default therefore uses the
-sound bound ≥ 0. That is the weaker attacker when no zero is ever suppressed: a line with a
-total of 2 and two ``C`` cells is [0, 2] each (width 2, passes, below T so it is reported as a
-warning) although a guess of "1 and 1" is right whenever both are primaries. Set
-``count_floor=1`` to audit against the attacker who assumes every ``C`` count is ≥ 1; where
-that assumption contradicts the published cells (a zero was suppressed there), the audit falls
-back to ≥ 0 for that part of the system, as the attacker would.
+**Lower bound of a suppressed count.** ``odata build`` never suppresses a zero, so its
+releases are audited with ``count_floor=1`` (the attacker knows a ``C`` count is ≥ 1). The
+function's default is the bound ≥ 0 that holds for any release: a release made by another tool
+may suppress zeros, and assuming ≥ 1 there would make the system contradictory. (With ≥ 0, a
+line with a total of 2 and two ``C`` cells is [0, 2] each and passes; with ≥ 1 both are
+exactly 1.) Where ``count_floor=1`` contradicts the published cells (a zero was suppressed
+there), the audit falls back to ≥ 0 for that part of the system, as the attacker would.
 
 **Solving** (deterministic: fixed seed, fixed orders, HiGHS through scipy): the system is
 split into connected components; each cell gets an *outer* interval from bound propagation

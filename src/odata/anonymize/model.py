@@ -49,12 +49,15 @@ class Dimension:
     ``hierarchy`` maps a code to its parent code for hierarchical dimensions (territory:
     province → region → ``_T``); flat dimensions leave it empty (every code's parent is
     ``_T``). ``additive`` is False when a total is not the sum of its parts (unique persons
-    over actions): then each part ≤ its total ≤ the sum of its parts.
+    over actions): then each part ≤ its total ≤ the sum of its parts. ``total`` is False for
+    time (``anno`` of a stock): no ``_T`` row is published along it, as SDMX never totals
+    ``TIME_PERIOD``, and the years are protected as separate slices.
     """
 
     name: str
     additive: bool = True
     hierarchy: Mapping[str, str] = field(default_factory=dict)
+    total: bool = True
 
     def parent(self, code: str) -> str | None:
         """The code one level up (``_T`` for a top-level code, None for ``_T`` itself)."""
@@ -84,7 +87,12 @@ class TableSpec:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["dimensions"] = [
-            {"name": d.name, "additive": d.additive, "hierarchy": dict(d.hierarchy)}
+            {
+                "name": d.name,
+                "additive": d.additive,
+                "hierarchy": dict(d.hierarchy),
+                "total": d.total,
+            }
             for d in self.dimensions
         ]
         return data
@@ -93,7 +101,12 @@ class TableSpec:
 def spec_from_dict(data: Mapping[str, Any]) -> TableSpec:
     """The inverse of :meth:`TableSpec.to_dict`."""
     dimensions = tuple(
-        Dimension(d["name"], bool(d.get("additive", True)), dict(d.get("hierarchy") or {}))
+        Dimension(
+            d["name"],
+            bool(d.get("additive", True)),
+            dict(d.get("hierarchy") or {}),
+            bool(d.get("total", True)),
+        )
         for d in data["dimensions"]
     )
     fields = {k: v for k, v in data.items() if k != "dimensions"}
