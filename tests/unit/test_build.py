@@ -292,3 +292,12 @@ def test_audit_command_passes_on_a_built_release(built: Built) -> None:
     result = audit_command(settings_for(built.root, "r3"), "r2")
     assert result.passed
     assert result.previous == "r1"
+
+
+def test_no_grand_or_national_total_is_hidden_as_secondary(built: Built) -> None:
+    report = json.loads(built.first.report.read_text())
+    per_population = report["suppression"]["per_population"]
+    assert per_population and all(p["totals_suppressed"] == 0 for p in per_population.values())
+    primary = sum(p["primary"] for p in per_population.values())
+    secondary = sum(p["secondary"] for p in per_population.values())
+    assert 0 < secondary <= primary  # the bound on information loss

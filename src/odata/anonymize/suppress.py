@@ -31,9 +31,12 @@ value, then the cell id (cells sorted by their codes). **Forced cells** are the 
 the *national margins* (cells where every dimension but one is ``_T`` and that one is at its
 top level: a region, a sector, a sex, but not a province), the ``forced`` argument and the
 cells the previous release published with the value they have now. A forced cell that is
-itself primary (a national total of 3 persons) stays suppressed; a forced cell is suppressed
-as a secondary only when publishing it would make a primary exactly computable (it is then
-reported in the warnings).
+itself primary (a national total of 3 persons) stays suppressed. The grand total and the
+national margins of flat dimensions (Italy by sector, by sex…) are suppressed as secondaries
+only beside a primary national margin (its partner in that line can only be another national
+margin) or, with a warning, when nothing else can protect a tiny table; the other forced cells (region totals, shared and previously published cells)
+only when nothing else protects a primary (reported in the warnings: a one-province region
+is the same quantity as its province).
 
 **Singletons** (a count of 1, a magnitude with one contributor): their unit knows the cell
 and can subtract itself. After each elimination every additive line whose suppressed cells
@@ -105,6 +108,7 @@ _SINGLETON_ROUNDS = 6  # rounds of Gauss elimination with singleton and thin-lin
 _LOCAL_ABOVE = 150  # parts with more suppressed cells are first checked cell by cell, locally
 _PROBES = 4  # pairs of opposite random objectives per component
 _SEED = 20190516
+_NEVER = 2  # rank of the cells never picked to widen: grand total, flat national margins
 _WIDENING = 3.0  # a suppressed count ≥ 1 leaves the attacker value - 1 of slack: 3 gives 2
 
 
@@ -522,6 +526,13 @@ def _protect_grid(
     if kind != "persons":
         singleton[:] = False  # see _SINGLETON_KINDS
     forced = _national(grid)
+    # Never picked to widen: the grand total and the national margins of flat dimensions.
+    # Regions (the top of the territory hierarchy) are forced like other shared cells: picked
+    # only as a last resort (a one-province region and its province are one quantity).
+    national = forced.copy()
+    for i, d in enumerate(grid.dims):
+        if int(d.level.max()) > 1:
+            national &= grid.coords[:, i] == 0
     if forced_keys or hidden_keys or previous:
         index = {grid.cell_key(c): c for c in range(grid.n)}
         for key in sorted(forced_keys):
@@ -533,6 +544,7 @@ def _protect_grid(
         kept, shown = _previous_cells(grid, index, previous)
         primary[kept] = True
         forced[shown] = True
+    rank = forced.astype(np.int64) + national.astype(np.int64)  # 0 free, 1 forced, 2 never
     counts = {
         "cells": float(grid.n),
         "primary": float(primary.sum()),
@@ -585,9 +597,9 @@ def _protect_grid(
         secondary = elimination.run(order)
         suppressed = protected.copy()
         suppressed[secondary] = True
-        third = _singleton_lines(grid, lines, suppressed, singleton, forced, level)
+        third = _singleton_lines(grid, lines, suppressed, singleton, rank, level)
         if kind != "magnitude":
-            third = sorted({*third, *_thin_lines(grid, lines, suppressed, forced, level)})
+            third = sorted({*third, *_thin_lines(grid, lines, suppressed, rank, level)})
         if not third or rounds >= _SINGLETON_ROUNDS:
             break
         protected[third] = True
@@ -615,7 +627,7 @@ def _protect_grid(
             break
         added = False
         for p in failing:
-            cell = _cheapest_on_lines(grid, lines, suppressed, forced, level, p)
+            cell = _cheapest_on_lines(grid, lines, suppressed, rank, level, p)
             if cell is not None and not suppressed[cell]:
                 suppressed[cell] = True
                 widened += 1
@@ -629,10 +641,22 @@ def _protect_grid(
             f"{REQUIRED_WIDTH:g} (the audit will fail)"
         )
     forced_hidden = int((forced & suppressed & ~primary).sum())
+    # A national total hidden as a secondary is expected only beside a primary national
+    # total (Italy by area of birth with 3 owners from Oceania: its partner is another area).
+    totals_hidden = sum(
+        1
+        for c in np.flatnonzero(national & suppressed & ~primary).tolist()
+        if not any(national[m] and primary[m] for line in lines.of(c) for m in lines.members(line))
+    )
+    if totals_hidden:
+        report.warnings.append(
+            f"{grid.population}: {totals_hidden} grand or national totals had to be suppressed"
+            " (nothing else could protect the small cells of a tiny table)"
+        )
     if forced_hidden:
         report.warnings.append(
-            f"{grid.population}: {forced_hidden} forced cells (grand total, national margins,"
-            " forced or previously published) had to be suppressed to protect primaries"
+            f"{grid.population}: {forced_hidden} forced cells (region totals, shared or"
+            " previously published cells) had to be suppressed to protect primaries"
         )
     counts.update(
         {
@@ -642,6 +666,7 @@ def _protect_grid(
             "below_target": float(len(checker.below_target)),
             "lp_solved": float(checker.solved),
             "forced_suppressed": float(forced_hidden),
+            "totals_suppressed": float(totals_hidden),
         }
     )
     report.per_population[grid.population] = counts
@@ -660,7 +685,7 @@ def _singleton_lines(
     lines: _Lines,
     suppressed: BoolArray,
     singleton: BoolArray,
-    forced: BoolArray,
+    rank: IntArray,
     level: IntArray,
 ) -> list[int]:
     """A third cell for each additive line whose suppressed cells are a singleton + one."""
@@ -672,7 +697,7 @@ def _singleton_lines(
             members = lines.members(line)
             hidden = [m for m in members if suppressed[m]]
             if len(hidden) == 2:
-                cell = _pick(grid, members, suppressed, forced, level)
+                cell = _pick(grid, members, suppressed, rank, level)
                 if cell is not None:
                     chosen.add(cell)
     return sorted(chosen)
@@ -682,7 +707,7 @@ def _thin_lines(
     grid: _Grid,
     lines: _Lines,
     suppressed: BoolArray,
-    forced: BoolArray,
+    rank: IntArray,
     level: IntArray,
 ) -> list[int]:
     """A widening cell for each additive line with a published total whose suppressed cells
@@ -698,7 +723,7 @@ def _thin_lines(
         hidden = [m for m in members[1:] if suppressed[m]]
         if not hidden or sum(float(value[m]) - 1.0 for m in hidden) >= REQUIRED_WIDTH:
             continue
-        cell = _pick(grid, members[1:], suppressed, forced, level)
+        cell = _pick(grid, members[1:], suppressed, rank, level)
         if cell is not None:
             chosen.add(cell)
     return sorted(chosen)
@@ -757,19 +782,23 @@ def _pick(
     grid: _Grid,
     cells: Iterable[int],
     suppressed: BoolArray,
-    forced: BoolArray,
+    rank: IntArray,
     level: IntArray,
+    last_resort: bool = False,
 ) -> int | None:
-    """The cheapest published cell that adds width: not forced, never a zero (zeros stay
-    published), a value of at least :data:`_WIDENING` if there is one, finest level, smallest
-    value."""
+    """The cheapest published cell that adds width: never the grand total or a national
+    margin (``rank`` 2, unless ``last_resort``) nor a zero (zeros stay published); other
+    forced cells (``rank`` 1:
+    shared or previously published) only when nothing else is left; then a value of at least
+    :data:`_WIDENING` if there is one, finest level, smallest value. None when every candidate
+    is excluded (the caller looks further out)."""
     best: tuple[Any, ...] | None = None
     chosen = None
     for c in cells:
         v = float(grid.value[c])
-        if suppressed[c] or v == 0:
+        if suppressed[c] or (rank[c] >= _NEVER and not last_resort) or v == 0:
             continue
-        key = (bool(forced[c]), v < _WIDENING, int(level[c]), v, c)
+        key = (int(rank[c]), v < _WIDENING, int(level[c]), v, c)
         if best is None or key < best:
             best, chosen = key, c
     return chosen
@@ -779,25 +808,28 @@ def _cheapest_on_lines(
     grid: _Grid,
     lines: _Lines,
     suppressed: BoolArray,
-    forced: BoolArray,
+    rank: IntArray,
     level: IntArray,
     p: int,
 ) -> int | None:
     """The cheapest published cell on a line of ``p``; if every one is suppressed, on a line
-    of those cells, and so on outwards (breadth first)."""
+    of those cells, and so on outwards (breadth first). When nothing else is left (a tiny
+    table whose every cell but its totals is small), a total on the lines of ``p``: hiding it
+    is safer than failing the release (the build report warns)."""
     seen_cells = {p}
     frontier = [p]
+    nearest = [c for line in lines.of(p) for c in lines.members(line)]
     for _ in range(6):
         seen_lines = sorted({line for c in frontier for line in lines.of(c)})
         pool = [c for line in seen_lines for c in lines.members(line)]
-        chosen = _pick(grid, pool, suppressed, forced, level)
+        chosen = _pick(grid, pool, suppressed, rank, level)
         if chosen is not None:
             return chosen
         frontier = sorted(set(pool) - seen_cells)
         seen_cells.update(frontier)
         if not frontier:
             break
-    return None
+    return _pick(grid, nearest, suppressed, rank, level, last_resort=True)
 
 
 # ---------------------------------------------------------------------------------------------
