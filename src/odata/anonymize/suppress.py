@@ -34,9 +34,10 @@ cells the previous release published with the value they have now. A forced cell
 itself primary (a national total of 3 persons) stays suppressed. The grand total and the
 national margins of flat dimensions (Italy by sector, by sex…) are suppressed as secondaries
 only beside a primary national margin (its partner in that line can only be another national
-margin) or, with a warning, when nothing else can protect a tiny table; the other forced cells (region totals, shared and previously published cells)
-only when nothing else protects a primary (reported in the warnings: a one-province region
-is the same quantity as its province).
+margin) or, with a warning, when nothing else can protect a tiny table; the other forced
+cells (region totals, shared and previously published cells) only when nothing else
+protects a primary (reported in the warnings: a one-province region is the same quantity
+as its province).
 
 **Singletons** (a count of 1, a magnitude with one contributor): their unit knows the cell
 and can subtract itself. After each elimination every additive line whose suppressed cells
