@@ -213,6 +213,7 @@ def build_release(
         result = _audit(settings, temp, before, None)
         result.release = release
         _write_notes(temp, tableset, result, suppressed, settings, before)
+        _complete_packages(temp, tableset, settings)
         clock.stage("scan")
         hits = scan_paths([temp], known, allow=[settings.publisher.email])
         report = _write_report(
@@ -574,6 +575,21 @@ def _formatted(frame: pd.DataFrame, spec: TableSpec, decimals: int) -> pd.DataFr
     out["value"] = ["" if h else t for h, t in zip(hidden, text, strict=True)]
     out["obs_status"] = status
     return out
+
+
+def _complete_packages(root: Path, tableset: TableSet, settings: Settings) -> None:
+    """Parquet twins, code lists and the full descriptor of every package."""
+    from odata.packages.descriptor import complete_package
+
+    notes = (
+        (DISCLOSURE_NOTE, "Nota sulla riservatezza statistica", "Statistical disclosure note"),
+        (AUDIT_SUMMARY, "Esito della verifica di riservatezza", "Disclosure audit summary"),
+    )
+    for package in sorted({a.package for a in tableset.aggregates}):
+        aggregates = [a for a in tableset.aggregates if a.package == package]
+        specs = [s for a in aggregates for s in a.tables]
+        decimals = {s.name: a.decimals for a in aggregates for s in a.tables}
+        complete_package(root / package, specs, decimals, settings, extra=notes)
 
 
 def _write_notes(

@@ -4,6 +4,7 @@ ingest, and byte-identical releases from the same inputs."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import stat
@@ -158,8 +159,9 @@ def test_release_layout(built: Built) -> None:
         assert (folder / DISCLOSURE_NOTE).is_file()
         assert (folder / AUDIT_SUMMARY).is_file()
         descriptor = json.loads((folder / "datapackage.json").read_text())
-        names = {r["name"] for r in descriptor["resources"]}
-        assert {p.stem for p in (folder / "data").glob("*.csv")} == names
+        paths = {r["path"] for r in descriptor["resources"]}
+        written = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+        assert written == paths | {"datapackage.json"}
     assert not [p for p in (built.root / "build" / "releases").iterdir() if p.name.startswith(".")]
     report = built.first.report
     assert report == built.root / "state" / "reports" / "r1" / "build-report.json"
@@ -220,19 +222,64 @@ def test_disclosure_note_is_bilingual_and_has_no_private_parameter(built: Built)
         assert "5 persone" in note and "5 persons" in note
     for path in built.first.path.rglob("*"):
         if path.is_file():
-            text = path.read_text(encoding="utf-8")
-            assert PRIVATE_P not in text and PRIVATE_P.replace(".", ",") not in text, path
-            assert "p_percent" not in text, path
+            data = path.read_bytes()  # Parquet too
+            for secret in (PRIVATE_P, PRIVATE_P.replace(".", ","), "p_percent"):
+                assert secret.encode() not in data, path
 
 
-def test_same_inputs_give_identical_files(built: Built) -> None:
+def test_same_inputs_give_identical_files(built: Built, tmp_path: Path) -> None:
+    """The same sources, key and release id in another folder give the same bytes, Parquet
+    and descriptor included (no clock anywhere but the configured ``created``)."""
+    (tmp_path / "state").mkdir()
+    shutil.copy(built.root / "state" / "private.toml", tmp_path / "state" / "private.toml")
+    again = build_release(settings_for(tmp_path, "r1", built.sources))
+    first = sorted(p.relative_to(built.first.path) for p in built.first.path.rglob("*"))
+    assert first == sorted(p.relative_to(again.path) for p in again.path.rglob("*"))
+    assert any(p.suffix == ".parquet" for p in first)
+    for name in first:
+        if (built.first.path / name).is_file():
+            assert (built.first.path / name).read_bytes() == (again.path / name).read_bytes(), name
+
+
+def test_packages_stand_on_their_own(built: Built) -> None:
+    """Each package: bilingual metadata, licence, a schema for every table with a definition
+    of every column, foreign keys to code lists inside it (with _T), bytes and sha256 of every
+    file, a Parquet twin of every table, and the standard validator's approval."""
+    from odata.validate import validate_package
+
     for package in PACKAGES:
-        first = built.first.path / package
-        second = built.second.path / package
-        files = sorted(p.relative_to(first) for p in (first / "data").glob("*.csv"))
-        assert files
-        for name in [*files, Path("datapackage.json")]:
-            assert (first / name).read_bytes() == (second / name).read_bytes(), name
+        folder = built.first.path / package
+        descriptor = json.loads((folder / "datapackage.json").read_text())
+        assert descriptor["title_translated"].keys() == {"it", "en"}
+        assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+        assert descriptor["version"] == "r1" and descriptor["created"].startswith("20")
+        assert descriptor["temporal"]["start"] < descriptor["temporal"]["end"]
+        resources = {r["name"]: r for r in descriptor["resources"]}
+        for resource in resources.values():
+            data = (folder / resource["path"]).read_bytes()
+            assert resource["bytes"] == len(data)
+            assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        for spec, path in tables(built.first.path):
+            if path.parent.parent != folder:
+                continue
+            resource = resources[spec.name]
+            schema = resource["schema"]
+            assert schema["missingValues"] == [""]
+            assert schema["primaryKey"] == list(spec.dimension_names)
+            for field in schema["fields"]:
+                assert field["title_translated"]["en"] and field["description_translated"]["en"]
+            for key in schema["foreignKeys"]:
+                codes = pd.read_csv(
+                    folder / resources[key["reference"]["resource"]]["path"],
+                    dtype=str,
+                    keep_default_na=False,
+                )
+                assert "_T" in set(codes["code"]) and codes["label_en"].all()
+            twin = pd.read_parquet(folder / resources[f"{spec.name}-parquet"]["path"])
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            assert len(twin) == len(frame)
+            assert twin["value"].isna().sum() == (frame["obs_status"] == CONFIDENTIAL).sum()
+        assert validate_package(folder / "datapackage.json") == []
 
 
 def test_second_build_is_audited_against_the_first(built: Built) -> None:
