@@ -120,6 +120,16 @@ def resolve_release(settings: Settings, id_or_path: str | Path) -> Path:
     )
 
 
+def release_packages(settings: Settings, target: str | Path) -> list[Path] | None:
+    """The package descriptors of the release ``target`` names (an id or a release folder),
+    or None when ``target`` is not a release (the one resolver every command shares)."""
+    try:
+        folder = resolve_release(settings, target)
+    except ConfigError:
+        return None
+    return sorted(folder.glob("*/datapackage.json"))
+
+
 def previous_release(settings: Settings, release: str) -> Path | None:
     """The latest release before ``release`` in name order (its audit's default previous)."""
     earlier = [name for name in _release_names(releases_dir(settings)) if name < release]

@@ -90,6 +90,15 @@ def pass_options(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _descriptors(settings: Settings, target: str, datapackages: Path) -> list[Path]:
+    """The descriptors a validate target names: a release's packages, or one package."""
+    from odata.build import release_packages
+
+    if (found := release_packages(settings, target)) is not None:
+        return found
+    return [locate_package(target, datapackages)]
+
+
 @cli.command()
 @click.argument("packages", nargs=-1)
 @json_option
@@ -102,14 +111,16 @@ def validate(
 ) -> None:
     """Check data packages against their descriptors and report every problem found.
 
-    PACKAGES are package names (folders under datapackage/), package folders or descriptor
-    files; none means every package under datapackage/. Each table is checked for types,
+    PACKAGES are package names (folders under datapackage/), package folders, descriptor
+    files, or releases (an id under build/releases/ or a release folder: every package in
+    it); none means every package under datapackage/. Each table is checked for types,
     constraints, primary and foreign keys, and each file for its size and hash. Problems are
     listed with file, row and column; the command exits 4 if there is any.
 
     \b
     Example:
         odata validate riferimenti
+        odata validate 2026-q3            # every package of a built release
         odata validate datapackage/riferimenti --json | jq '.[].problems'
     """
     from odata.validate import validate_package
@@ -117,7 +128,7 @@ def validate(
     settings = options.settings()
     root = settings.path("datapackages")
     targets = list(packages) or package_names(root)
-    descriptors = [locate_package(target, root) for target in targets]
+    descriptors = [d for target in targets for d in _descriptors(settings, target, root)]
     results = {display_path(d): validate_package(d) for d in descriptors}
     problems = [p for found in results.values() for p in found]
     if as_json:

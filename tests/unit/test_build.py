@@ -348,3 +348,14 @@ def test_no_grand_or_national_total_is_hidden_as_secondary(built: Built) -> None
     primary = sum(p["primary"] for p in per_population.values())
     secondary = sum(p["secondary"] for p in per_population.values())
     assert 0 < secondary <= primary  # the bound on information loss
+
+
+def test_validate_and_audit_commands_take_a_release_path(built: Built) -> None:
+    from odata.cli import main
+
+    config = built.root / "odata.toml"
+    config.write_text(f'[paths]\nbuild = "{built.root / "build"}"\n')
+    for command in (["validate", "r1"], ["validate", str(built.first.path)], ["audit", "r1"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--config", str(config), *command])
+        assert exit_info.value.code == 0, command
