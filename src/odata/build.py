@@ -45,6 +45,7 @@ from odata.anonymize.tables import Aggregate, Link, TableSet, build_tables, marg
 from odata.config import Settings
 from odata.errors import ConfigError, DataError, DisclosureError, Problem, display_path
 from odata.ingest import ingest
+from odata.monitor import ALERTS, ALERTS_SCHEMA, KPI_SPEC, PROGETTO, monitor
 from odata.sources.manifest import load_manifest
 
 __all__ = [
@@ -211,6 +212,11 @@ def build_release(
             hint="a bug in the table definitions or the suppression: please report it",
         )
 
+    clock.stage("monitor")
+    monitoring = monitor(published, settings)
+    published["kpi"] = monitoring.kpi
+    extra = {PROGETTO: [KPI_SPEC]}
+
     clock.stage("write")
     temp = folder / f"{_TEMP_PREFIX}{release}"
     if temp.exists():
@@ -218,12 +224,13 @@ def build_release(
         shutil.rmtree(temp)
     temp.mkdir(parents=True)
     try:
-        rows, suppressed = _write_packages(temp, tableset, published)
+        rows, suppressed = _write_packages(temp, tableset, published, extra)
+        _write_alerts(temp / PROGETTO, monitoring.alerts)
         clock.stage("audit")
         result = _audit(settings, temp, before, None)
         result.release = release
         _write_notes(temp, tableset, result, suppressed, settings, before)
-        _complete_packages(temp, tableset, settings)
+        _complete_packages(temp, tableset, settings, extra)
         clock.stage("scan")
         hits = scan_paths([temp], known, allow=[settings.publisher.email])
         report = _write_report(
@@ -549,8 +556,13 @@ def _check_links(
 
 
 def _write_packages(
-    root: Path, tableset: TableSet, published: Mapping[str, pd.DataFrame]
+    root: Path,
+    tableset: TableSet,
+    published: Mapping[str, pd.DataFrame],
+    extra: Mapping[str, Sequence[TableSpec]],
 ) -> tuple[dict[str, int], dict[str, int]]:
+    """Every protected table as CSV, and each package's minimal descriptor (the audit's
+    input). ``extra`` adds tables made from protected cells (the KPIs), by package."""
     rows: dict[str, int] = {}
     suppressed: dict[str, int] = {}
     for package in sorted({a.package for a in tableset.aggregates}):
@@ -558,14 +570,16 @@ def _write_packages(
         specs: list[TableSpec] = [s for a in aggregates for s in a.tables]
         data = root / package / "data"
         data.mkdir(parents=True)
-        for aggregate in aggregates:
-            for spec in aggregate.tables:
-                frame = _formatted(published[spec.name], spec, aggregate.decimals)
-                frame.to_csv(data / f"{spec.name}.csv", index=False, lineterminator="\n")
-                label = f"{package}/{spec.name}"
-                rows[label] = len(frame)
-                suppressed[label] = int((frame["obs_status"] == CONFIDENTIAL).sum())
-                log.info("%s · write · %s · %d rows", package, spec.name, len(frame))
+        tables = [(s, a.decimals) for a in aggregates for s in a.tables]
+        tables += [(s, 0) for s in extra.get(package, ())]
+        specs += list(extra.get(package, ()))
+        for spec, decimals in tables:
+            frame = _formatted(published[spec.name], spec, decimals)
+            frame.to_csv(data / f"{spec.name}.csv", index=False, lineterminator="\n")
+            label = f"{package}/{spec.name}"
+            rows[label] = len(frame)
+            suppressed[label] = int((frame["obs_status"] == CONFIDENTIAL).sum())
+            log.info("%s · write · %s · %d rows", package, spec.name, len(frame))
         write_specs(root / package, package, specs)
     return rows, suppressed
 
@@ -587,7 +601,14 @@ def _formatted(frame: pd.DataFrame, spec: TableSpec, decimals: int) -> pd.DataFr
     return out
 
 
-def _complete_packages(root: Path, tableset: TableSet, settings: Settings) -> None:
+def _write_alerts(folder: Path, alerts: pd.DataFrame) -> None:
+    """The monitoring alerts (text resting on published cells: no statistical table)."""
+    alerts.to_csv(folder / "data" / f"{ALERTS}.csv", index=False, lineterminator="\n")
+
+
+def _complete_packages(
+    root: Path, tableset: TableSet, settings: Settings, extra: Mapping[str, Sequence[TableSpec]]
+) -> None:
     """Parquet twins, code lists and the full descriptor of every package."""
     from odata.packages.descriptor import complete_package
 
@@ -597,9 +618,10 @@ def _complete_packages(root: Path, tableset: TableSet, settings: Settings) -> No
     )
     for package in sorted({a.package for a in tableset.aggregates}):
         aggregates = [a for a in tableset.aggregates if a.package == package]
-        specs = [s for a in aggregates for s in a.tables]
+        specs = [s for a in aggregates for s in a.tables] + list(extra.get(package, ()))
         decimals = {s.name: a.decimals for a in aggregates for s in a.tables}
-        complete_package(root / package, specs, decimals, settings, extra=notes)
+        alerts = (f"data/{ALERTS}.csv", ALERTS_SCHEMA) if package == PROGETTO else None
+        complete_package(root / package, specs, decimals, settings, extra=notes, alerts=alerts)
 
 
 def _write_notes(

@@ -359,3 +359,42 @@ def test_validate_and_audit_commands_take_a_release_path(built: Built) -> None:
         with pytest.raises(SystemExit) as exit_info:
             main(["--config", str(config), *command])
         assert exit_info.value.code == 0, command
+
+
+def test_alerts_find_every_planted_problem_and_little_else(built: Built) -> None:
+    """Recall 100 % and precision ≥ 80 % against the generator's private manifest."""
+    manifest = json.loads((built.sources / "manifest.private.json").read_text())["programme"]
+    folder = built.first.path / "progetto-imprese-migranti"
+    alerts = pd.read_csv(folder / "data" / "alerts.csv", dtype=str, keep_default_na=False)
+    found = {(r.codice, r.camera, r.azione) for r in alerts.itertuples()}
+    kinds = {
+        "overspend-vs-results": "spesa-senza-risultati",
+        "underspend": "sottoutilizzo",
+        "spent-above-committed": "spesa-oltre-impegni",
+    }
+    planted = {("ritardo-azione", lag["chamber"], lag["action"]) for lag in manifest["lags"]}
+    planted |= {(kinds[a["kind"]], a["chamber"], "_T") for a in manifest["budget_anomalies"]}
+    confidential = {("dati-riservati", c, a) for _, c, a in planted}
+    missed = {p for p in planted if p not in found and ("dati-riservati", *p[1:]) not in found}
+    assert not missed
+    targets = load_settings(None, environ={}).programme.targets
+    short = {  # national targets the manifest's own totals leave unmet
+        action
+        for action, target in (
+            ("informazione", targets.informed),
+            ("orientamento", targets.oriented),
+            ("formazione", targets.trained),
+        )
+        if manifest["national_persons"][action] < target
+    }
+    expected = planted | confidential | {("obiettivo-nazionale", "_T", a) for a in short}
+    precision = len(found & expected) / len(found)
+    assert precision >= 0.8, sorted(found - expected)
+    kpi = pd.read_csv(folder / "data" / "kpi.csv", dtype=str, keep_default_na=False)
+    assert set(kpi["indicatore"]) == {
+        "informati",
+        "orientati",
+        "formati",
+        "business-plan",
+        "imprese",
+    }

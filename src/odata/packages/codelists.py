@@ -58,6 +58,20 @@ _FIXED: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "online": ("Online", "Online"),
         "mista": ("Mista", "Blended"),
     },
+    "indicatore": {
+        "informati": ("Persone informate", "Persons informed"),
+        "orientati": ("Persone orientate", "Persons oriented"),
+        "formati": ("Persone formate", "Persons trained"),
+        "business-plan": ("Business plan", "Business plans"),
+        "imprese": ("Imprese costituite", "Firms created"),
+    },
+    "misura": {
+        "raggiunto": ("Raggiunto", "Reached"),
+        "obiettivo": (
+            "Obiettivo (per una camera: quota attesa)",
+            "Target (for a chamber: expected share)",
+        ),
+    },
     "voce": {
         "azioni-camerali": ("Azioni delle camere di commercio", "Chambers' actions"),
         "cassetto-digitale": ("Cassetto digitale", "Digital drawer"),

@@ -43,11 +43,13 @@ def complete_package(
     decimals: Mapping[str, int],
     settings: Settings,
     extra: Sequence[tuple[str, str, str]] = (),
+    alerts: tuple[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write the Parquet twins, the code lists and the descriptor of the package in ``folder``.
 
     ``decimals`` gives each table's decimals (0: an integer value); ``extra`` lists other
-    files of the package as (path, title_it, title_en), e.g. the disclosure note.
+    files of the package as (path, title_it, title_en), e.g. the disclosure note; ``alerts``
+    is the monitoring alerts' (path, Table Schema), for the programme's package.
 
     Raises:
         ConfigError: the package metadata is missing, or a column has no definition.
@@ -75,6 +77,20 @@ def complete_package(
         frame.to_csv(path, index=False, lineterminator="\n")
         lists.append(_code_list_resource(folder, dim_name, definitions, name))
     files = [_file_resource(folder, path, it, en) for path, it, en in extra]
+    if alerts is not None:
+        alert_path, alert_schema = alerts
+        alert_resource = _file_resource(
+            folder,
+            alert_path,
+            "Allerte per la Cabina di Regia",
+            "Alerts for the steering committee",
+        )
+        alert_resource.update({"type": "table", "format": "csv", "mediatype": "text/csv"})
+        alert_resource["description"] = (
+            "Dove il programma richiede un intervento, calcolato solo da celle pubblicate."
+        )
+        alert_resource["schema"] = dict(alert_schema)
+        tables.append(alert_resource)
     descriptor = {
         "$schema": _PROFILE,
         **{k: v for k, v in meta.items() if k not in _NOT_IN_DESCRIPTOR},
