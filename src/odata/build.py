@@ -42,6 +42,7 @@ from odata.anonymize.model import CONFIDENTIAL, TOTAL, TableSpec, read_specs, wr
 from odata.anonymize.pii import KnownPII, scan_paths
 from odata.anonymize.pseudonym import load_key
 from odata.anonymize.tables import Aggregate, Link, TableSet, build_tables, margins, sorted_table
+from odata.cassetto import write_cassetto
 from odata.config import Settings
 from odata.errors import ConfigError, DataError, DisclosureError, Problem, display_path
 from odata.ingest import ingest
@@ -231,6 +232,7 @@ def build_release(
         result.release = release
         _write_notes(temp, tableset, result, suppressed, settings, before)
         _complete_packages(temp, tableset, settings, extra)
+        write_cassetto(temp, settings)
         clock.stage("scan")
         hits = scan_paths([temp], known, allow=[settings.publisher.email])
         report = _write_report(

@@ -81,6 +81,7 @@ class Paths:
     sources: Path = Path(".odata/sources")
     datapackages: Path = Path("datapackage")
     build: Path = Path("build")
+    cassetto: Path = Path("cassetto")  # the guides of the cassetto digitale (Markdown)
 
 
 @dataclass(frozen=True)

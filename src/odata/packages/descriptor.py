@@ -29,7 +29,7 @@ from odata.config import Settings
 from odata.errors import ConfigError
 from odata.packages.codelists import code_list, resource_name
 
-__all__ = ["DESCRIPTOR", "METADATA", "complete_package"]
+__all__ = ["DESCRIPTOR", "METADATA", "bytes_and_hash", "complete_package"]
 
 DESCRIPTOR = "datapackage.json"
 METADATA = "package.yaml"
@@ -185,7 +185,7 @@ def _table_resource(
     }
     if fmt == "csv":
         resource["encoding"] = "utf-8"
-    resource.update(_bytes_and_hash(folder / path))
+    resource.update(bytes_and_hash(folder / path))
     if fmt == "csv":
         resource["schema"] = schema
         resource[X_ODATA] = spec.to_dict()  # the audit reads the CSV resources only
@@ -224,7 +224,7 @@ def _code_list_resource(
         "encoding": "utf-8",
         "title": f"Codici: {title_it}",
         "title_translated": {"it": f"Codici: {title_it}", "en": f"Codes: {title_en}"},
-        **_bytes_and_hash(folder / path),
+        **bytes_and_hash(folder / path),
         "schema": {
             "missingValues": [""],
             "primaryKey": ["code"],
@@ -247,11 +247,11 @@ def _file_resource(folder: Path, path: str, title_it: str, title_en: str) -> dic
         "encoding": "utf-8",
         "title": title_it,
         "title_translated": {"it": title_it, "en": title_en},
-        **_bytes_and_hash(folder / path),
+        **bytes_and_hash(folder / path),
     }
 
 
-def _bytes_and_hash(path: Path) -> dict[str, Any]:
+def bytes_and_hash(path: Path) -> dict[str, Any]:
     data = path.read_bytes()
     return {"bytes": len(data), "hash": f"sha256:{hashlib.sha256(data).hexdigest()}"}
 
