@@ -152,7 +152,7 @@ def tables(release: Path) -> list[tuple[object, Path]]:
 def test_release_layout(built: Built) -> None:
     release = built.first.path
     assert release == built.root / "build" / "releases" / "r1"
-    assert sorted(p.name for p in release.iterdir()) == list(PACKAGES)
+    assert sorted(p.name for p in release.iterdir()) == sorted([*PACKAGES, "cassetto-digitale"])
     for package in PACKAGES:
         folder = release / package
         assert (folder / "datapackage.json").is_file()
