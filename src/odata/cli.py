@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
@@ -105,9 +105,21 @@ def _descriptors(settings: Settings, target: str, datapackages: Path) -> list[Pa
 @click.option(
     "--limit-problems", default=50, show_default=True, help="Show at most this many problems."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "frictionless"]),
+    default="fast",
+    show_default=True,
+    help="fast: vectorized, also checks margins and obs_status; frictionless: the standard "
+    "library (the authority). Same problems, same words (docs/validation.md).",
+)
 @pass_options
 def validate(
-    options: Options, packages: tuple[str, ...], as_json: bool, limit_problems: int
+    options: Options,
+    packages: tuple[str, ...],
+    as_json: bool,
+    limit_problems: int,
+    engine: Literal["fast", "frictionless"],
 ) -> None:
     """Check data packages against their descriptors and report every problem found.
 
@@ -121,6 +133,7 @@ def validate(
     Example:
         odata validate riferimenti
         odata validate 2026-q3            # every package of a built release
+        odata validate 2026-q3 --engine frictionless
         odata validate datapackage/riferimenti --json | jq '.[].problems'
     """
     from odata.validate import validate_package
@@ -129,7 +142,7 @@ def validate(
     root = settings.path("datapackages")
     targets = list(packages) or package_names(root)
     descriptors = [d for target in targets for d in _descriptors(settings, target, root)]
-    results = {display_path(d): validate_package(d) for d in descriptors}
+    results = {display_path(d): validate_package(d, engine=engine) for d in descriptors}
     problems = [p for found in results.values() for p in found]
     if as_json:
         report = [

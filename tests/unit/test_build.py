@@ -279,7 +279,8 @@ def test_packages_stand_on_their_own(built: Built) -> None:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
             assert len(twin) == len(frame)
             assert twin["value"].isna().sum() == (frame["obs_status"] == CONFIDENTIAL).sum()
-        assert validate_package(folder / "datapackage.json") == []
+        for engine in ("fast", "frictionless"):
+            assert validate_package(folder / "datapackage.json", engine=engine) == [], engine
 
 
 def test_second_build_is_audited_against_the_first(built: Built) -> None:
@@ -398,3 +399,26 @@ def test_alerts_find_every_planted_problem_and_little_else(built: Built) -> None
         "business-plan",
         "imprese",
     }
+
+
+def test_a_planted_error_in_a_release_table_is_found_by_both_engines(
+    built: Built, tmp_path: Path
+) -> None:
+    """A value broken by hand: same (row, column, code) from both engines, hash too."""
+    from odata.validate import validate_package
+
+    copy = tmp_path / "imprese-migranti"
+    shutil.copytree(built.first.path / "imprese-migranti", copy)
+    path = copy / "data" / "imprese-attive-forma.csv"
+    lines = path.read_text().splitlines()
+    cells = lines[5].split(",")
+    cells[-2] = "-7"  # below minimum 0 (and breaks the margins)
+    lines[5] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    found = {}
+    for engine in ("fast", "frictionless"):
+        problems = validate_package(copy / "datapackage.json", engine=engine)
+        found[engine] = {(p.row, p.column, p.code) for p in problems if p.code != "margin-mismatch"}
+        assert (6, "value", "constraint-error") in found[engine], engine
+        assert any(p.code == "hash-count" for p in problems), engine
+    assert found["fast"] == found["frictionless"]
