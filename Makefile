@@ -28,8 +28,9 @@ demo: setup  ## Run the main job on demo data (grows with each stage)
 	$(BIN)/odata sources check
 	$(BIN)/odata build --create-key --if-new
 	$(BIN)/odata portal up
-	@echo "demo: code lists validated, sources generated and checked, release built and audited"
-	@echo "      (build/releases/), local portal up; publishing and briefs come with later stages"
+	$(BIN)/odata publish
+	@echo "demo: release built and audited, then validated, audited again and published"
+	@echo "      (http://127.0.0.1:5050); the briefs come with a later stage"
 
 portal-down:  ## Stop the demo's local portal (only what `odata portal up` started)
 	$(BIN)/odata portal down

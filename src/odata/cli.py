@@ -569,6 +569,94 @@ def build(
 
 
 @cli.command()
+@click.argument("release", required=False)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the plan (what would change, and why); write nothing."
+)
+@json_option
+@pass_options
+def publish(options: Options, release: str | None, dry_run: bool, as_json: bool) -> None:
+    """Publish a built release to the CKAN portal: only what changed, safely, verified.
+
+    Validates and audits RELEASE again (default: [release] id of odata.toml), checks that the
+    token (ODATA_CKAN_TOKEN) may publish into the organization, then plans per dataset and
+    resource: create, update, unchanged or delete, with the reason (content hashes decide).
+    Each package becomes a latest dataset (stable name and resource URLs) and an edition
+    dataset; tables also go to the DataStore with a data dictionary. A new dataset stays
+    private until every resource is uploaded and read back; an interrupted run is finished by
+    running the command again. An unchanged release makes no write call.
+
+    \b
+    Example:
+        odata publish --dry-run
+        odata publish 2026-q3
+    """
+    from odata.publish import publish_release
+
+    settings = options.settings()
+
+    def progress(name: str) -> None:
+        if not as_json:
+            console.err.print(f"[dim]publish · {name}[/]")
+
+    result = publish_release(
+        settings, release or settings.release.id, dry_run=dry_run, progress=progress
+    )
+    counts: dict[str, int] = {}
+    for step in result.steps:
+        counts[step.action] = counts.get(step.action, 0) + 1
+    if as_json:
+        console.out.print_json(
+            json.dumps(
+                {
+                    "release": result.release.name,
+                    "applied": result.applied,
+                    "writes": result.writes,
+                    "plan": [dataclasses.asdict(s) for s in result.steps],
+                    "datasets": result.urls,
+                }
+            )
+        )
+        return
+    for step in result.steps:
+        if step.action != "unchanged" or step.resource is None:
+            target = step.dataset + (f" / {step.resource}" if step.resource else "")
+            console.out.print(f"{step.action:9} {target}  ({step.why})")
+    summary = ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
+    verb = "Published" if result.applied else "Plan (dry run, nothing written)"
+    console.err.print(f"{verb}: {summary}; {result.writes} write calls")
+    if result.applied:
+        for name, url in result.urls.items():
+            console.out.print(f"{name}: {url}")
+
+
+@cli.command()
+@click.argument("dataset")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to create. Default: ./<dataset>.",
+)
+@pass_options
+def pull(options: Options, dataset: str, out: Path | None) -> None:
+    """Download a published dataset as a valid Frictionless data package.
+
+    Reads the dataset's own datapackage.json from the portal, downloads every file it lists,
+    checks each against its sha256 and writes the package to a new folder: byte for byte the
+    package that was published. Works without a token for public datasets.
+
+    \b
+    Example:
+        odata pull imprese-migranti --out imprese
+        odata validate imprese
+    """
+    from odata.publish.pull import pull_dataset
+
+    descriptor = pull_dataset(options.settings(), dataset, out or Path(dataset))
+    console.err.print(f"[green]Pulled[/] {dataset} to {display_path(descriptor.parent)}")
+
+
+@cli.command()
 @click.argument("release")
 @click.option("--previous", help="Earlier release (id or path). Default: the latest earlier one.")
 @json_option

@@ -27,6 +27,8 @@ def test_help_lists_only_working_commands() -> None:
         "build",
         "config",
         "portal",
+        "publish",
+        "pull",
         "sources",
         "validate",
     ]

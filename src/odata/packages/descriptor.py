@@ -224,6 +224,11 @@ def _code_list_resource(
         "encoding": "utf-8",
         "title": f"Codici: {title_it}",
         "title_translated": {"it": f"Codici: {title_it}", "en": f"Codes: {title_en}"},
+        "description": f"Codici ed etichette della dimensione {dimension} (_T: totale).",
+        "description_translated": {
+            "it": f"Codici ed etichette della dimensione {dimension} (_T: totale).",
+            "en": f"Codes and labels of the dimension {dimension} (_T: total).",
+        },
         **bytes_and_hash(folder / path),
         "schema": {
             "missingValues": [""],
