@@ -523,26 +523,10 @@ def _check_links(
 ) -> list[Problem]:
     """Cells that two populations share must be both shown (with one value) or both hidden:
     the suppression protects each population alone, and an attacker knows they are equal."""
-    by_id = {a.id: a for a in tableset.aggregates}
-    indexes: dict[str, dict[tuple[str, ...], tuple[str, Any]]] = {}
-
-    def lookup(population: str, cell: tuple[tuple[str, str], ...]) -> tuple[str, Any] | None:
-        coords = dict(cell)
-        for spec in by_id[population].tables:
-            if not set(coords) <= set(spec.dimension_names):
-                continue
-            if spec.name not in indexes:
-                frame = published[spec.name]
-                keys = zip(*(frame[n].astype(str) for n in spec.dimension_names), strict=True)
-                cells = zip(frame["obs_status"].astype(str), frame["value"], strict=True)
-                indexes[spec.name] = dict(zip(keys, cells, strict=True))
-            return indexes[spec.name].get(tuple(coords.get(n, TOTAL) for n in spec.dimension_names))
-        return None
-
     problems = []
     for link in links:
-        left = lookup(link.left, link.left_cell)
-        right = lookup(link.right, link.right_cell)
+        left = _lookup(tableset, published, link.left, link.left_cell)
+        right = _lookup(tableset, published, link.right, link.right_cell)
         if left is None or right is None:
             continue
         hidden = (left[0] == CONFIDENTIAL, right[0] == CONFIDENTIAL)
