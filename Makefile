@@ -56,6 +56,7 @@ bench: setup  ## Print speed figures and ratios against the measured anchors (a 
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/build.py --full
 	$(BIN)/python bench/validate.py --full
+	$(BIN)/python bench/publish.py
 
 refdata: setup  ## Regenerate the committed code lists from their registry packages
 	$(BIN)/python -m odata.reference.build
