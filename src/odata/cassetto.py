@@ -156,7 +156,7 @@ def write_cassetto(root: Path, settings: Settings) -> Path:
     """Write the ``cassetto-digitale`` package under ``root`` (a release folder being built);
     return its descriptor."""
     folder = root / PACKAGE
-    catalogue, guides = read_guides(settings.path("cassetto"))
+    _, guides = read_guides(settings.path("cassetto"))  # the catalogue chose the guides
     (folder / "guides").mkdir(parents=True)
     (folder / "data").mkdir()
     rows = []
@@ -177,12 +177,10 @@ def write_cassetto(root: Path, settings: Settings) -> Path:
         )
     frame = pd.DataFrame(rows).sort_values(["argomento", "lingua"])
     frame.to_csv(folder / "data" / "catalogo.csv", index=False, lineterminator="\n")
-    return _descriptor(folder, catalogue, guides, settings)
+    return _descriptor(folder, guides, settings)
 
 
-def _descriptor(
-    folder: Path, catalogue: dict[str, Any], guides: list[Guide], settings: Settings
-) -> Path:
+def _descriptor(folder: Path, guides: list[Guide], settings: Settings) -> Path:
     meta = yaml.safe_load(
         (settings.path("datapackages") / PACKAGE / "package.yaml").read_text(encoding="utf-8")
     )
@@ -244,7 +242,6 @@ def _descriptor(
                 **bytes_and_hash(folder / path),
             }
         )
-    del catalogue  # the catalogue decided which guides exist; its titles are in the guides
     descriptor = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         **meta,
