@@ -5,10 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the tests and the demo need (installed with apt-get when missing).
-APT_PACKAGES :=
+APT_PACKAGES := chromium fonts-dejavu-core
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo portal-down test test-fast lint docs bench refdata lock portal-lock clean
+.PHONY: help setup demo demo-down portal-down test test-fast lint docs bench refdata lock portal-lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,8 +29,14 @@ demo: setup  ## Run the main job on demo data (grows with each stage)
 	$(BIN)/odata build --create-key --if-new
 	$(BIN)/odata portal up
 	$(BIN)/odata publish
-	@echo "demo: release built and audited, then validated, audited again and published"
-	@echo "      (http://127.0.0.1:5050); the briefs come with a later stage"
+	$(BIN)/odata briefs serve --background
+	@echo "demo: release built, audited, validated and published (http://127.0.0.1:5050);"
+	@echo "      briefs served at the URLs above (index: http://127.0.0.1:8866/)."
+	@echo "      Stop them with 'make demo-down'."
+
+demo-down:  ## Stop the demo's briefs server and local portal (only what the demo started)
+	$(BIN)/odata briefs stop
+	$(BIN)/odata portal down
 
 portal-down:  ## Stop the demo's local portal (only what `odata portal up` started)
 	$(BIN)/odata portal down

@@ -35,3 +35,28 @@ def _no_ambient_config(monkeypatch: pytest.MonkeyPatch) -> None:
         "ODATA_BUILD_DIR",
     ):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def brief_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release built from seeded synthetic sources, as `make demo` builds it (scale 5), for
+    the briefs' unit and browser tests. Its private state stays in the same temporary root."""
+    from odata.build import build_release
+    from odata.config import load_settings
+    from odata.sources.synthetic import generate
+
+    root = tmp_path_factory.mktemp("brief-release")
+    settings = load_settings(
+        None,
+        environ={"ODATA_PSEUDONYM_KEY": "0123456789abcdef" * 4},
+        overrides={
+            "paths": {
+                "sources": str(root / "sources"),
+                "build": str(root / "build"),
+                "state": str(root / "state"),
+            },
+            "release": {"id": "t1"},
+        },
+    )
+    generate(root / "sources", seed=1, scale=5, settings=settings)
+    return build_release(settings).path

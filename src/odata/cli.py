@@ -724,6 +724,111 @@ def _show_audit(result: Any, as_json: bool, *, extra: dict[str, str]) -> None:
     )
 
 
+@cli.group()
+def briefs() -> None:
+    """Serve the public briefs (imprese, progetto, cassetto): Voilà notebooks over the release.
+
+    Each brief reads only published tables: from the built release (offline, the default) or
+    from the portal's DataStore API (`--source portal`). The server keeps warm kernels per
+    brief and serves a pre-rendered static view while none is free; docs/briefs.md explains it.
+
+    \b
+    Example:
+        odata briefs serve                  # foreground, Ctrl-C stops it
+        odata briefs serve --background && odata briefs stop
+    """
+
+
+def _briefs_plan(
+    options: Options, release: str | None, source: str | None, port: int | None
+) -> Any:
+    from odata.briefs.service import plan
+
+    return plan(options.settings(), release=release, source=source, port=port)
+
+
+_release_option = click.option(
+    "--release", "release", metavar="ID", help="Release id or folder. Default: [release] id."
+)
+_source_option = click.option(
+    "--source",
+    type=click.Choice(["release", "portal"]),
+    help="Where the briefs read the published tables. Default: [briefs] source.",
+)
+_port_option = click.option("--port", type=int, help="Port on 127.0.0.1. Default: [briefs] port.")
+
+
+@briefs.command("render")
+@_release_option
+@_source_option
+@pass_options
+def briefs_render_command(options: Options, release: str | None, source: str | None) -> None:
+    """Pre-render each brief's default view (Italian and English) as static HTML + ZIP.
+
+    `odata briefs serve` does this itself before it starts; this command only renders.
+
+    \b
+    Example:
+        odata briefs render --release 2026-q3
+    """
+    from odata.briefs.service import render
+
+    written = render(_briefs_plan(options, release, source, None))
+    for path in written:
+        console.out.print(display_path(path))
+
+
+@briefs.command("serve")
+@_release_option
+@_source_option
+@_port_option
+@click.option("--background", is_flag=True, help="Run detached; `odata briefs stop` ends it.")
+@pass_options
+def briefs_serve_command(
+    options: Options, release: str | None, source: str | None, port: int | None, background: bool
+) -> None:
+    """Render the static views, then serve the three briefs and print their URLs.
+
+    Only the three brief pages (and what they load) are served: no file listing, no code,
+    no tracebacks. Kernels are pre-heated, capped and culled when idle ([briefs] settings).
+
+    \b
+    Example:
+        odata briefs serve --port 8866
+    """
+    from odata.briefs.server import briefs_urls
+    from odata.briefs.service import render, run, start_background
+
+    settings = options.settings()
+    chosen = _briefs_plan(options, release, source, port)
+    render(chosen)
+    if background:
+        urls = start_background(settings, chosen)
+        for name, url in urls.items():
+            console.out.print(f"{name}: {url}")
+        return
+    for name, url in briefs_urls(chosen.options).items():
+        console.err.print(f"{name}: {url}")
+    run(chosen)
+
+
+@briefs.command("stop")
+@_port_option
+@pass_options
+def briefs_stop_command(options: Options, port: int | None) -> None:
+    """Stop the background briefs server (only the process `serve --background` started).
+
+    \b
+    Example:
+        odata briefs stop
+    """
+    from odata.briefs.service import stop_background
+
+    settings = options.settings()
+    stopped = stop_background(settings, port or settings.briefs.port)
+    console.err.print("briefs server stopped" if stopped else "no briefs server was running")
+
+
 @cli.command("config")
 @pass_options
 def show_config(options: Options) -> None:

@@ -41,6 +41,7 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "ODATA_BUILD_DIR": ("paths", "build"),
     "ODATA_PORTAL_INSTANCE": ("portal", "local", "instance"),
     "ODATA_PORTAL_PORT": ("portal", "local", "port"),
+    "ODATA_BRIEFS_PORT": ("briefs", "port"),
 }
 
 #: Secrets: environment variable → file name under ``<state>/secrets/``.
@@ -167,6 +168,18 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class Briefs:
+    """How `odata briefs serve` serves the public briefs (see docs/briefs.md)."""
+
+    source: str = "release"  # "release": the built release (offline); "portal": DataStore API
+    host: str = "127.0.0.1"  # behind a reverse proxy in production
+    port: int = 8866
+    pool_size: int = 2  # warm kernels kept ready per brief
+    max_kernels: int = 12  # beyond this, visitors get the static view until a kernel frees
+    cull_idle_timeout: int = 300  # seconds before an idle visitor's kernel is shut down
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting odata uses. Build it with :func:`load_settings`."""
 
@@ -179,6 +192,7 @@ class Settings:
     programme: Programme = field(default_factory=Programme)
     disclosure: Disclosure = field(default_factory=Disclosure)
     limits: Limits = field(default_factory=Limits)
+    briefs: Briefs = field(default_factory=Briefs)
     ckan_token: Secret | None = field(default=None, repr=False)
     pseudonym_key: Secret | None = field(default=None, repr=False)
 

@@ -24,6 +24,7 @@ def test_help_lists_only_working_commands() -> None:
     listing = result.stdout.split("Commands:")[1].strip().splitlines()
     assert [line.split()[0] for line in listing] == [
         "audit",
+        "briefs",
         "build",
         "config",
         "portal",

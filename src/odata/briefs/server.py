@@ -1,0 +1,469 @@
+"""The web server behind ``odata briefs serve``: Voilà, cut down to three public briefs.
+
+Voilà runs in-process (a subclass of ``voila.app.Voila``) over ``dashboards/`` in directory mode,
+so one server and one kernel pool per notebook hold all three briefs. Everything a rendered page
+does not need is dropped: no file tree, no ``/voila/render``, ``/voila/files`` or contents API.
+
+A visitor never cold-starts a kernel (~10 s of CPU each on the reference machine, see
+``notes/briefs.md``): ``/<brief>`` is the live page only when a pre-heated kernel is ready and
+fewer than ``max_kernels`` kernels are held by visitors; otherwise it is the pre-rendered static
+page, which reloads itself every ``refresh_seconds`` until a kernel is free.
+
+Content-Security-Policy, source by source. Measured in Debian's Chromium 156 against Voilà
+0.5.13 + ipywidgets 8.1.9 (buttons with icons, dropdowns, sliders, tabs, accordions, HTML and
+SVG outputs); ``tests/browser/test_server.py`` fails on any violation:
+
+- ``default-src 'self'``: every asset (bundles, labextensions, themes, fonts) is ours.
+- ``script-src 'self' 'unsafe-inline' blob:``: without ``'unsafe-inline'`` Voilà's inline
+  scripts are blocked and the rendered page is never revealed (the widgets exist but stay
+  hidden). ``blob:`` is for anywidget, which imports a widget's ``_esm`` from a blob URL;
+  without it the briefs' ``UrlSync`` widget (``app.py``) fails with "Could not create a view".
+  It adds nothing an attacker could not already do with ``'unsafe-inline'``. Nothing asked for
+  ``'unsafe-eval'``.
+- ``style-src 'self' 'unsafe-inline'``: without it the page's own ``<style>`` block and the
+  ``<style>`` elements ``voila-style.js`` and Lumino insert are blocked.
+- ``img-src 'self' data:``: the template's favicon is ``data:;base64,=`` and JupyterLab's
+  icons are ``data:`` SVGs in its CSS.
+- ``font-src 'self'``: widget icons use Font Awesome files from ``/voila/static``.
+- ``connect-src 'self'``: Chromium matches the kernel's ``ws://`` (or ``wss://``) socket on
+  the same host and port to ``'self'``; the kernel's request-info socket is server-side.
+- ``object-src 'none'``, ``frame-ancestors 'none'``, ``base-uri 'self'``,
+  ``form-action 'self'``: nothing embeds the briefs, and injected markup cannot load plugins,
+  re-base links or post elsewhere.
+
+Voilà's ``lab`` template also links Font Awesome CSS on cdn.jsdelivr.net. The same CSS is in
+Voilà's own bundle, so the live page drops those ``<link>`` tags: the browser never tries the
+CDN and logs no violation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import os
+import re
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import tornado.web
+from traitlets.config import Config
+from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.tornado.handler import TornadoVoilaHandler
+
+from odata.briefs.i18n import t
+from odata.briefs.settings import BRIEFS, LANGUAGES
+
+__all__ = ["CONTENT_SECURITY_POLICY", "ServeOptions", "briefs_urls", "options_json", "serve"]
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' blob:",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+# Voilà's own routes a rendered page uses; anything else Voilà registers is dropped.
+KEPT_VOILA_ROUTES = (
+    "/api/kernels/",
+    "/voila/static/",
+    "/voila/templates/",
+    "/voila/api/themes/",
+    "/voila/labextensions/",
+    "/voila/query/",
+    "/voila/api/shutdown/",
+)
+VOILA_ARGUMENTS = ("template", "theme")  # they make Voilà bypass the pre-heated kernel
+_EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref=\"https?://[^\"]*\"[^>]*>\s*", re.IGNORECASE)
+_HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
+_BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What ``serve`` needs; ``max_kernels`` counts kernels held by visitors, pools come on top."""
+
+    dashboards_dir: Path
+    static_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8866
+    pool_size: int = 2
+    max_kernels: int = 12
+    cull_idle_timeout: int = 300
+    cull_interval: int = 60
+    refresh_seconds: int = 5
+    kernel_env: dict[str, str] = field(default_factory=dict)
+    guides_dir: Path | None = None  # the release's cassetto guides, served when offline
+
+
+def briefs_urls(options: ServeOptions) -> dict[str, str]:
+    """The public address of each brief's live page."""
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    return {brief: f"http://{host}:{options.port}/{brief}" for brief in BRIEFS}
+
+
+def serve(options: ServeOptions) -> None:
+    """Serve the briefs until SIGTERM or SIGINT, then shut every kernel down.
+
+    ``kernel_env`` goes into ``os.environ`` first: Voilà starts kernels with a copy of it.
+    """
+    os.environ.update(options.kernel_env)
+    app = BriefsVoila(options, config=voila_config(options))
+    app.initialize([])
+    app.start()
+
+
+def voila_config(options: ServeOptions) -> Config:
+    """Traitlets configuration: pre-heated pools for the three briefs only, culling, no auth."""
+    config = Config()
+    config.Voila.root_dir = str(options.dashboards_dir.resolve())
+    config.Voila.ip = options.host
+    config.Voila.port = options.port
+    config.Voila.port_retries = 0  # a busy port is an error, not a reason to move elsewhere
+    config.Voila.open_browser = False
+    config.Voila.tornado_settings = {"xsrf_cookie_kwargs": {"samesite": "Strict"}}
+    config.Voila.config_file_paths = []  # no voila.json/voila.py picked up from cwd or ~/.jupyter
+    config.VoilaConfiguration.preheat_kernel = True
+    config.VoilaConfiguration.default_pool_size = options.pool_size
+    config.VoilaConfiguration.show_tracebacks = False
+    config.VoilaConfiguration.strip_sources = True
+    config.VoilaConfiguration.allow_template_override = "NO"
+    config.VoilaConfiguration.allow_theme_override = "NO"
+    pools = {f"{brief}.ipynb": {"pool_size": options.pool_size} for brief in BRIEFS}
+    config.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": 0}, **pools}
+    config.MappingKernelManager.cull_idle_timeout = options.cull_idle_timeout
+    config.MappingKernelManager.cull_interval = options.cull_interval
+    config.MappingKernelManager.cull_connected = True  # an open, forgotten tab is idle too
+    return config
+
+
+class BriefsVoila(Voila):  # type: ignore[misc]
+    """Voilà with our routes, our headers and a clean stop on SIGTERM/SIGINT."""
+
+    def __init__(self, options: ServeOptions, **kwargs: Any) -> None:
+        self.briefs = options
+        super().__init__(**kwargs)
+
+    def initialize(self, argv: Sequence[str] | None = None) -> None:
+        super().initialize(list(argv or []))
+        signal.signal(signal.SIGINT, self._handle_signal_stop)
+
+    def _handle_signal_stop(self, sig: int, frame: FrameType | None) -> None:
+        """Stop the loop thread-safely (Voilà's version uses a deprecated tornado call)."""
+        loop = getattr(self, "ioloop", None)
+        if loop is None:
+            raise SystemExit(0)  # not listening yet: no kernel has been started
+        log.info("Signal %s: stopping and shutting kernels down.", sig)
+        loop.asyncio_loop.call_soon_threadsafe(loop.stop)
+
+    def init_handlers(self) -> list[tuple[Any, ...]]:
+        kept = [_harden_route(r) for r in super().init_handlers() if _is_kept(r[0])]
+        return kept + brief_routes(self.briefs, self._voila_handler_kwargs())
+
+    def _voila_handler_kwargs(self) -> dict[str, Any]:
+        return {
+            "template_paths": self.template_paths,
+            "config": self.config,
+            "voila_configuration": self.voila_configuration,
+        }
+
+
+def brief_routes(options: ServeOptions, voila_kwargs: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Index, live, static and download routes; anything else is a 404."""
+    routes: list[tuple[Any, ...]] = [(r"/", IndexHandler)]
+    for brief in BRIEFS:
+        common = {"brief": brief, "options": options}
+        live = {**voila_kwargs, **common, "notebook_path": f"{brief}.ipynb"}
+        files = rf"/{brief}/static/({brief}\.(?:it|en)\.(?:html|zip))"
+        routes += [
+            (rf"/{brief}", LiveBriefHandler, live),
+            (rf"/{brief}/static", StaticBriefHandler, common),
+            (files, BriefFileHandler, {"path": str(options.static_dir)}),
+        ]
+    if options.guides_dir is not None:  # offline: the cassetto's guides come from the release
+        guide = r"/cassetto/guide/([a-z0-9][a-z0-9-]*\.html)"
+        routes.append((guide, BriefFileHandler, {"path": str(options.guides_dir)}))
+    return [*routes, (r"/.*", NotFoundHandler)]
+
+
+def _is_kept(pattern: Any) -> bool:
+    return isinstance(pattern, str) and pattern.startswith(KEPT_VOILA_ROUTES)
+
+
+def _harden_route(route: tuple[Any, ...]) -> tuple[Any, ...]:
+    pattern, handler, *rest = route
+    hardened = type(f"Hardened{handler.__name__}", (HardenedHandler, handler), {})
+    return (pattern, hardened, *rest)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+def page(title: str, body: str, lang: str = "it", refresh: int | None = None) -> str:
+    """A small self-contained HTML page (no script, no external asset)."""
+    meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"{meta}<title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;"
+        "line-height:1.5}</style></head>"
+        f"<body>{body}</body></html>"
+    )
+
+
+def index_page() -> str:
+    """The bilingual list of briefs."""
+    sections = []
+    for lang, heading in (("it", "Schede informative"), ("en", "Briefs")):
+        query = "" if lang == "it" else "?lang=en"
+        items = "".join(
+            f'<li><a href="/{brief}{query}">{html.escape(t(f"{brief}.title", lang))}</a></li>'
+            for brief in BRIEFS
+        )
+        sections.append(f'<section lang="{lang}"><h1>{heading}</h1><ul>{items}</ul></section>')
+    return page("Schede informative · Briefs", "".join(sections))
+
+
+ERROR_TEXT = {
+    404: ("Pagina non trovata.", "Page not found."),
+    503: (
+        "Il servizio è occupato: riprova tra poco.",
+        "The service is busy: please try again shortly.",
+    ),
+}
+
+
+def error_page(status: int, refresh: int | None = None) -> str:
+    """A bilingual error page that never carries a traceback or a path."""
+    italian, english = ERROR_TEXT.get(
+        status, ("Si è verificato un errore.", "Something went wrong.")
+    )
+    body = (
+        f'<h1>{status}</h1><p lang="it">{italian}</p><p lang="en">{english}</p>'
+        '<p><a href="/">Schede informative · Briefs</a></p>'
+    )
+    return page(f"{status}", body, refresh=refresh)
+
+
+def static_page(options: ServeOptions, brief: str, lang: str, busy: bool) -> str | None:
+    """The pre-rendered page; when ``busy``, with a notice and a reload towards the live page."""
+    path = options.static_dir / f"{brief}.{lang}.html"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+    if not busy:
+        return text
+    meta = f'<meta http-equiv="refresh" content="{options.refresh_seconds}">'
+    notice = f'<p role="status" class="odata-busy">{html.escape(t("static_note", lang))}</p>'
+    text = _insert_after(_HEAD, text, meta) or meta + text
+    return _insert_after(_BODY, text, notice) or text + notice
+
+
+def _insert_after(tag: re.Pattern[str], text: str, insert: str) -> str | None:
+    found = tag.search(text)
+    return None if found is None else text[: found.end()] + insert + text[found.end() :]
+
+
+def query_language(handler: tornado.web.RequestHandler) -> str:
+    lang = handler.get_query_argument("lang", "it")
+    return lang if lang in LANGUAGES else "it"
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers
+
+
+class HardenedHandler(tornado.web.RequestHandler):
+    """Mixed into every handler: security headers, no Server header, no traceback on errors."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.clear_header("Server")
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 403:  # tornado's "outside the static root": do not confirm a path
+            status_code = 404
+            self.set_status(status_code)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(error_page(status_code))
+
+
+class IndexHandler(HardenedHandler):
+    def get(self) -> None:
+        self.finish(index_page())
+
+
+class NotFoundHandler(HardenedHandler):
+    """Every path we do not serve, whatever the method."""
+
+    def prepare(self) -> None:
+        raise tornado.web.HTTPError(404)
+
+
+class StaticPageMixin(HardenedHandler):
+    """Writes a brief's static page (or a 503 'busy' page when it has not been built)."""
+
+    brief: str
+    serve_options: ServeOptions  # not `options`: that is the HTTP OPTIONS method
+
+    def write_static(self, busy: bool) -> None:
+        text = static_page(self.serve_options, self.brief, query_language(self), busy)
+        self.set_header("Cache-Control", "no-store")
+        if text is None:
+            self.set_status(503)
+            self.set_header("Retry-After", str(self.serve_options.refresh_seconds))
+            text = error_page(503, refresh=self.serve_options.refresh_seconds)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(text)
+
+
+class StaticBriefHandler(StaticPageMixin):
+    def initialize(self, brief: str, options: ServeOptions) -> None:
+        self.brief = brief
+        self.serve_options = options
+
+    def get(self) -> None:
+        self.write_static(busy=False)
+
+
+class BriefFileHandler(HardenedHandler, tornado.web.StaticFileHandler):
+    """``<brief>.<lang>.html|zip`` from the static folder; the route admits no other name."""
+
+    def set_extra_headers(self, path: str) -> None:
+        if path.endswith(".zip"):
+            self.set_header("Content-Disposition", f'attachment; filename="{path}"')
+
+
+class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[misc]
+    """The live Voilà page, only on a ready pre-heated kernel; otherwise the static page."""
+
+    def initialize(self, **kwargs: Any) -> None:
+        self.brief = kwargs.pop("brief")
+        self.serve_options = kwargs.pop("options")
+        super().initialize(**kwargs)
+
+    async def get(self, path: str | None = None) -> None:
+        manager = self.kernel_manager
+        if not kernel_ready(manager, self.notebook_path, self.serve_options.max_kernels):
+            self.write_static(busy=True)
+            return
+        self._drop_voila_arguments()
+        # Voilà's beforeunload beacon posts the `_xsrf` cookie to /voila/api/shutdown, but
+        # Voilà never sets that cookie: without this the kernel is freed only by culling.
+        _ = self.xsrf_token
+        await TornadoVoilaHandler.get(self)
+
+    def write(self, chunk: str | bytes | dict[str, Any]) -> None:
+        if isinstance(chunk, str):
+            chunk = _EXTERNAL_LINK.sub("", chunk)
+        super().write(chunk)
+
+    def _drop_voila_arguments(self) -> None:
+        """Remove ``template``/``theme`` (Voilà would cold-start a kernel for them)."""
+        request = self.request
+        if not any(name in request.query_arguments for name in VOILA_ARGUMENTS):
+            return
+        for name in VOILA_ARGUMENTS:
+            request.arguments.pop(name, None)
+            request.query_arguments.pop(name, None)
+        pairs = parse_qsl(request.query, keep_blank_values=True)
+        request.query = urlencode([(k, v) for k, v in pairs if k not in VOILA_ARGUMENTS])
+        request.uri = request.path + (f"?{request.query}" if request.query else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernel pool
+
+
+def kernel_ready(manager: Any, notebook: str, max_kernels: int) -> bool:
+    """A pre-rendered kernel of ``notebook`` is waiting and visitors hold fewer than the cap.
+
+    A finished pool task only means the kernel process is up; the notebook may still be
+    importing (measured: ~20 s on two busy cores). A kernel is *pre-rendered* once it waits in
+    ``wait_for_request()`` (its request-info socket is open) or has run every cell.
+    Voilà hands out the *first* pool task, so the pre-rendered one is moved to the front;
+    failed tasks are dropped (and the pool refilled) so they cannot block the pool.
+    """
+    pools: dict[str, list[asyncio.Task[Any]]] = getattr(manager, "_pools", {})
+    pool = pools.get(notebook, [])
+    if _drop_failed(pool):
+        manager.fill_if_needed(notebook_name=notebook)
+    ready = [task for task in pool if _prerendered(task)]
+    if not ready or visitor_kernels(manager, pools) >= max_kernels:
+        return False
+    pool.remove(ready[0])
+    pool.insert(0, ready[0])
+    return True
+
+
+def visitor_kernels(manager: Any, pools: dict[str, list[asyncio.Task[Any]]]) -> int:
+    """Running kernels that are not waiting in a pool, i.e. held by a visitor."""
+    pooled = {task.result()["kernel_id"] for pool in pools.values() for task in pool if _ok(task)}
+    return len(set(manager.list_kernel_ids()) - pooled)
+
+
+def _ok(task: asyncio.Task[Any]) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is None
+
+
+def _prerendered(task: asyncio.Task[Any]) -> bool:
+    if not _ok(task):
+        return False
+    content = task.result()
+    waiting = content["kernel_id"] in RequestInfoSocketHandler._waiters
+    return waiting or bool(content["task"].done())
+
+
+def _drop_failed(pool: list[asyncio.Task[Any]]) -> bool:
+    failed = [t for t in pool if t.done() and not _ok(t)]
+    for task in failed:
+        pool.remove(task)
+        log.error("A pre-heated kernel failed to start: %r", None if task.cancelled() else task)
+    return bool(failed)
+
+
+def _main(argv: Sequence[str]) -> None:
+    """``python -m odata.briefs.server '<ServeOptions as JSON>'``: used by the browser tests."""
+    raw = json.loads(argv[0])
+    for key in ("dashboards_dir", "static_dir", "guides_dir"):
+        raw[key] = Path(raw[key]) if raw.get(key) else None
+    serve(ServeOptions(**raw))
+
+
+def options_json(options: ServeOptions) -> str:
+    """The argument ``_main`` reads back."""
+    return json.dumps(asdict(options), default=str)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    _main(sys.argv[1:])
