@@ -78,6 +78,7 @@ class Brief:
             edition=str(descriptor.get("version", "")),
             licence=str(licences[0].get("name", "")),
             dataset_url=self.tables.dataset_url(package),
+            released=str(descriptor.get("created", ""))[:10],
         )
 
     def topology(self) -> dict[str, Any]:

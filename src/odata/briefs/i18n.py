@@ -14,6 +14,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "edition": ("Edizione", "Edition"),
     "dataset": ("dati sul portale", "data on the portal"),
     "table": ("Tabella dei dati", "Data table"),
+    "period": ("Periodo", "Period"),
+    "series": ("Serie", "Series"),
+    "value": ("Valore", "Value"),
+    "released": ("pubblicata il", "released on"),
     "download": ("Scarica questa vista (ZIP con CSV)", "Download this view (ZIP with CSV)"),
     "permalink": ("Link a questa vista", "Link to this view"),
     "confidential_note": (

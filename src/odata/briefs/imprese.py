@@ -15,7 +15,7 @@ import pandas as pd
 from odata.briefs import charts
 from odata.briefs.brief import Brief, pick
 from odata.briefs.i18n import CONFIDENTIAL, t
-from odata.briefs.view import Filter, Panel, State, fmt, shown
+from odata.briefs.view import Filter, Panel, State, fmt, series_columns, series_rows, shown
 
 __all__ = ["Imprese"]
 
@@ -228,7 +228,8 @@ class Imprese(Brief):
                 description=alt,
                 percent=True,
             ),
-        )
+            table_columns=series_columns(lang),
+        ).with_table(series_rows(rows))
 
     def _sectors(self, state: State) -> Panel:
         lang, year = state["lang"], state["anno"]
@@ -355,7 +356,8 @@ class Imprese(Brief):
                 description=alt,
                 percent=True,
             ),
-        )
+            table_columns=series_columns(lang),
+        ).with_table(series_rows(rows))
 
     def _owners(self, state: State) -> Panel:
         lang = state["lang"]
@@ -401,7 +403,8 @@ class Imprese(Brief):
                 description=alt,
                 percent=True,
             ),
-        )
+            table_columns=series_columns(lang),
+        ).with_table(series_rows(rows))
 
     def _demography(self, state: State) -> Panel:
         lang = state["lang"]
@@ -449,7 +452,8 @@ class Imprese(Brief):
                 description=alt,
                 percent=True,
             ),
-        )
+            table_columns=series_columns(lang),
+        ).with_table(series_rows(rows))
 
     def _survival(self, state: State) -> Panel:
         lang = state["lang"]

@@ -78,6 +78,7 @@ class Provenance:
     edition: str
     licence: str
     dataset_url: str
+    released: str = ""  # the release's date (ISO)
 
 
 @dataclass
@@ -115,6 +116,15 @@ def shown(value: float | None, status: str, lang: str, decimals: int = 0) -> str
     if status == "C" or value is None or pd.isna(value):
         return CONFIDENTIAL[lang]
     return fmt(value, lang, decimals)
+
+
+def series_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The fallback table of a line chart: one row per point, confidential points included."""
+    return [{"x": r["x"], "series": r["series"], "shown": r["shown"]} for r in rows]
+
+
+def series_columns(lang: str) -> dict[str, str]:
+    return {"x": t("period", lang), "series": t("series", lang), "shown": t("value", lang)}
 
 
 def panel_html(panel: Panel, lang: str) -> str:
@@ -158,7 +168,13 @@ def _sources_html(sources: Sequence[Provenance], lang: str) -> str:
             f"{t('source', lang)}: {html.escape(source.title)}, "
             f"<code>{html.escape(source.resource)}</code> · {t('licence', lang)} "
             f"{html.escape(source.licence)} · {t('edition', lang)} "
-            f"{html.escape(source.edition)}{link}"
+            f"{html.escape(source.edition)}"
+            + (
+                f" ({t('released', lang)} {html.escape(source.released)})"
+                if source.released
+                else ""
+            )
+            + link
         )
     return "<br>".join(dict.fromkeys(seen))
 
