@@ -27,10 +27,12 @@ demo: setup  ## Run the main job on demo data (grows with each stage)
 	$(BIN)/odata sources generate --seed 1
 	$(BIN)/odata sources check
 	$(BIN)/odata build --create-key --if-new
+	$(BIN)/odata report
 	$(BIN)/odata portal up
 	$(BIN)/odata publish
 	$(BIN)/odata briefs serve --background
-	@echo "demo: release built, audited, validated and published (http://127.0.0.1:5050);"
+	@echo "demo: release built, audited, validated, its report written, all published"
+	@echo "      (http://127.0.0.1:5050);"
 	@echo "      briefs served at the URLs above (index: http://127.0.0.1:8866/)."
 	@echo "      Stop them with 'make demo-down'."
 
@@ -63,6 +65,8 @@ bench: setup  ## Print speed figures and ratios against the measured anchors (a 
 	$(BIN)/python bench/build.py --full
 	$(BIN)/python bench/validate.py --full
 	$(BIN)/python bench/publish.py
+	$(BIN)/python bench/briefs.py
+	$(BIN)/python bench/report.py
 
 refdata: setup  ## Regenerate the committed code lists from their registry packages
 	$(BIN)/python -m odata.reference.build

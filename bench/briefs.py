@@ -10,11 +10,12 @@ Debian's Chromium (Playwright, a fresh context per visit) times, for each brief,
 chart (an `.odata-chart svg` larger than 50x50 px) from `page.goto` on the static page
 (`/<brief>/static`) and on a live page served by a pre-heated kernel (`/<brief>`, the pool
 refilled before each rep); then, on imprese and progetto, a Dropdown change until its panel
-shows the new view. Visitors arriving together on /imprese: one browser for N=1; for N=10
-and 20 light clients (tornado) that GET the page, retry a static page every refresh period
-and, on a live page, ask the kernel for the widgets' state over its websocket, as the
-ipywidgets manager does (`request_states`), until an HTML widget holds an `<svg`. Server
-memory is the RSS of the server and its kernels, read from /proc while the visitors wait.
+shows the new view (and, for information, until every panel is redrawn). Visitors arriving
+together on /imprese: one browser for N=1; for N=10 and 20 light clients (tornado) that
+GET the page, retry a static page every refresh period and, on a live page, ask the kernel
+for the widgets' state over its websocket, as the ipywidgets manager does
+(`request_states`), until an HTML widget holds an `<svg`. Server memory is the RSS (and
+PSS) of the server and its kernels, sampled from /proc all along.
 
 Targets (issue: public briefs): static first chart ≤ 1 s, live first chart ≤ 2 s, filter
 update ≤ 300 ms, 10 visitors together all see a chart within 5 s and all get a live kernel
@@ -43,6 +44,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +164,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def port_busy(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def ensure_release(settings: Settings) -> bool:
     """Build the release of odata.toml if it is missing, as `make demo` does."""
     if (releases_dir(settings) / settings.release.id).is_dir():
@@ -204,8 +212,12 @@ def stop_server(port: int) -> None:
     subprocess.run(command, cwd=ROOT, capture_output=True, check=False, timeout=180)
 
 
-def tree_rss(root: int) -> int:
-    """Bytes of RSS of ``root`` and all its descendants (the kernels), from /proc."""
+def tree_memory(root: int) -> tuple[int, int]:
+    """Bytes of RSS and of PSS of ``root`` and all its descendants (the kernels), from /proc.
+
+    RSS counts the pages kernels share (libraries, forked-from files) once per process; PSS
+    splits them between the processes, so its sum is what the machine really spends.
+    """
     parents: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -223,36 +235,46 @@ def tree_rss(root: int) -> int:
         children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in family]
         family.update(children)
         frontier += children
-    total = 0
+    rss = pss = 0
     for pid in family:
         try:
-            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as handle:
                 for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
         except OSError:
             continue
-    return total
+    return rss, pss
 
 
 class MemorySampler(threading.Thread):
-    """Samples the server's tree RSS twice a second for the whole run."""
+    """Samples the server's memory (RSS, PSS) twice a second for the whole run."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
-        self.samples: list[tuple[float, int]] = []
+        self.samples: list[tuple[float, int, int]] = []
         self.halt = threading.Event()
 
     def run(self) -> None:
         while not self.halt.is_set():
-            self.samples.append((time.monotonic(), tree_rss(self.pid)))
+            self.samples.append((time.monotonic(), *tree_memory(self.pid)))
             self.halt.wait(0.5)
 
     def peak(self, start: float = 0.0, end: float = float("inf")) -> int | None:
-        inside = [rss for at, rss in list(self.samples) if start <= at <= end]
+        """The highest RSS sum between ``start`` and ``end``."""
+        inside = [rss for at, rss, _ in list(self.samples) if start <= at <= end]
         return max(inside) if inside else None
+
+    def text(self, start: float = 0.0, end: float = float("inf")) -> str:
+        inside = [(rss, pss) for at, rss, pss in list(self.samples) if start <= at <= end]
+        if not inside:
+            return "—"
+        rss = max(r for r, _ in inside) / GIB
+        pss = max(p for _, p in inside) / GIB
+        return f"{rss:.2f} GiB RSS ({pss:.2f} GiB PSS)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,7 +323,8 @@ def static_visit(browser: Any, url: str) -> float:
 @dataclass
 class LiveVisit:
     first_chart: float
-    filters: list[float] = field(default_factory=list)
+    filters: list[float] = field(default_factory=list)  # to the filter's own panel
+    settled: list[float] = field(default_factory=list)  # to every panel (the permalink)
 
 
 def live_visit(browser: Any, server: Server, brief: str, case: FilterCase | None) -> LiveVisit:
@@ -323,7 +346,7 @@ def live_visit(browser: Any, server: Server, brief: str, case: FilterCase | None
             kernel = kernel_of(page)
             visit = LiveVisit(seconds)
             if case is not None:
-                visit.filters = filter_changes(page, case)
+                visit.filters, visit.settled = filter_changes(page, case)
             return visit
         finally:
             context.close()
@@ -332,29 +355,37 @@ def live_visit(browser: Any, server: Server, brief: str, case: FilterCase | None
     raise RuntimeError(f"/{brief} kept serving the static page")
 
 
-def filter_changes(page: Any, case: FilterCase) -> list[float]:
-    """Seconds from ``select_option`` to the panel showing the new view, per change."""
+def filter_changes(page: Any, case: FilterCase) -> tuple[list[float], list[float]]:
+    """Seconds from ``select_option`` to the panel showing the new view, and to the whole view.
+
+    The kernel redraws the panels in layout order and updates the download and permalink links
+    last, so each change waits for a new permalink before the next one: otherwise a change
+    would queue behind the previous one's remaining panels.
+    """
     select = page.locator(f".odata-filter-{case.key} select")
     panel = page.locator(f".odata-panel-{case.panel}")
+    permalink = page.locator("a.odata-permalink").first
     labels = [text.strip() for text in select.locator("option").all_text_contents()]
     current = labels.index(select.locator("option:checked").text_content().strip())
     used = {current}
-    times = []
+    times, settled = [], []
     for wanted, expect in zip(case.labels, case.expect, strict=True):
         index = labels.index(wanted) if wanted in labels else None
         if index is None:
             index = next(i for i in range(len(labels)) if i not in used)
         used.add(index)
-        before = panel.text_content() or ""
+        before, address = panel.text_content() or "", permalink.get_attribute("href")
         start = time.monotonic()
         select.select_option(index=index)
+        changed = panel.filter(has_not_text=before)
         if expect:
-            changed = page.locator(f".odata-panel-{case.panel}", has_text=expect)
-        else:
-            changed = panel.filter(has_not_text=before)
+            changed = changed.filter(has_text=expect)
         changed.locator(CHART).first.wait_for(state="visible", timeout=30_000)
         times.append(time.monotonic() - start)
-    return times
+        while permalink.get_attribute("href") == address and time.monotonic() - start < 30:
+            time.sleep(0.01)
+        settled.append(time.monotonic() - start)
+    return times, settled
 
 
 def browser_visitor(browser: Any, server: Server) -> tuple[float, float | None]:
@@ -368,6 +399,9 @@ def browser_visitor(browser: Any, server: Server) -> tuple[float, float | None]:
         page.goto(f"{server.url}/imprese", wait_until="commit", timeout=PAGE_TIMEOUT_S * 1000)
         first_chart(page, deadline)
         chart = time.monotonic() - start
+        if not is_static(page):
+            kernel = kernel_of(page)
+            return chart, chart
         while time.monotonic() < deadline:
             try:  # the static page reloads itself: the DOM may vanish under a locator
                 if not is_static(page):
@@ -521,6 +555,10 @@ async def crowd(server: Server, count: int, cap: float) -> tuple[list[Visitor], 
     return list(visitors), start, end
 
 
+def run_crowd(server: Server, count: int, cap: float) -> tuple[list[Visitor], float, float]:
+    return asyncio.run(crowd(server, count, cap))
+
+
 # ---------------------------------------------------------------------------------------------
 # Report
 
@@ -571,7 +609,7 @@ def print_table(rows: list[Row]) -> None:
 
 
 def crowd_summary(
-    label: str, visitors: list[Visitor], memory: int | None, rows: list[Row], cap: float
+    label: str, visitors: list[Visitor], memory: str, rows: list[Row], cap: float
 ) -> None:
     count = len(visitors)
     charts = [v.chart for v in visitors if v.chart is not None]
@@ -584,11 +622,10 @@ def crowd_summary(
         f" · live median {secs(median(lives))}, max {secs(max(lives, default=None))}"
         + (f" ({never} not live within {cap:.0f} s)" if never else "")
     )
-    memory_text = "—" if memory is None else f"{memory / GIB:.2f} GiB"
     print(
         f"      {chart_ok:.0%} saw a chart within {TARGET_CROWD_CHART_S:.0f} s, "
         f"{live_ok:.0%} got a live kernel within {TARGET_CROWD_LIVE_S:.0f} s · "
-        f"server memory max {memory_text}"
+        f"server memory max {memory}"
     )
     errors = sorted({v.error for v in visitors if v.error and v.live is None})
     for error in errors[:3]:
@@ -628,27 +665,27 @@ def browser_phase(
         try:
             for brief in BRIEFS:
                 print(brief)
-                statics = [
-                    attempt(
-                        "static", lambda b=brief: static_visit(browser, f"{server.url}/{b}/static")
-                    )
-                    for _ in range(reps)
-                ]
-                statics = [s for s in statics if s is not None]
-                print(
-                    f"  static first chart {secs(median(statics))} ({listing(statics)}) = "
-                    f"{(median(statics) or 0) / ANCHOR_STATIC_S:.2f} × the static inline anchor "
+                static_url = f"{server.url}/{brief}/static"
+                load_static = partial(static_visit, browser, static_url)
+                tries = [attempt("static", load_static) for _ in range(reps)]
+                statics = [float(s) for s in tries if s is not None]
+                static = median(statics)
+                anchor = (
+                    ""
+                    if static is None
+                    else f" = {static / ANCHOR_STATIC_S:.2f} × the static inline HTML anchor "
                     f"({ANCHOR_STATIC_S} s)"
                 )
-                lives, filters = [], []
+                print(f"  static first chart {secs(static)} ({listing(statics)}){anchor}")
+                lives, filters, settled = [], [], []
                 for _ in range(reps):
                     visit = attempt(
-                        "live",
-                        lambda b=brief: live_visit(browser, server, b, FILTERS.get(b)),
+                        "live", partial(live_visit, browser, server, brief, FILTERS.get(brief))
                     )
                     if visit is not None:
                         lives.append(visit.first_chart)
                         filters += visit.filters
+                        settled += visit.settled
                 live_all[brief] = lives
                 live = median(lives)
                 anchors = (
@@ -660,14 +697,15 @@ def browser_phase(
                 )
                 print(f"  live first chart   {secs(live)} ({listing(lives)}){anchors}")
                 rows += [
-                    Row(f"{brief}: static first chart", median(statics), "s", TARGET_STATIC_S),
+                    Row(f"{brief}: static first chart", static, "s", TARGET_STATIC_S),
                     Row(f"{brief}: live first chart", live, "s", TARGET_LIVE_S),
                 ]
                 if brief in FILTERS:
                     case = FILTERS[brief]
                     print(
                         f"  filter {case.key} → panel {case.panel}: {secs(median(filters))} "
-                        f"(n={len(filters)}: {listing(filters)})"
+                        f"(n={len(filters)}: {listing(filters)}) · every panel redrawn "
+                        f"{secs(median(settled))} ({listing(settled)})"
                     )
                     rows.append(
                         Row(f"{brief}: filter update", median(filters), "s", TARGET_FILTER_S)
@@ -678,10 +716,9 @@ def browser_phase(
             one = attempt("N=1", lambda: browser_visitor(browser, server))
             if one is not None:
                 chart, live = one
-                peak = memory.peak(start, time.monotonic())
                 print(
                     f"  N=1 (Chromium): chart {secs(chart)}, live {secs(live)} · server memory "
-                    f"max {'—' if peak is None else f'{peak / GIB:.2f} GiB'}"
+                    f"max {memory.text(start, time.monotonic())}"
                 )
         finally:
             browser.close()
@@ -693,6 +730,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="1 rep; 1 and 10 visitors")
     parser.add_argument("--port", type=int, help="port for the server (default: a free one)")
     args = parser.parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)  # progress shows up even when piped
     reps = 1 if args.quick else 3
     crowds = (10,) if args.quick else (10, 20)
     cap = 120.0 if args.quick else 180.0
@@ -702,6 +741,9 @@ def main(argv: list[str]) -> int:
     if not ensure_release(settings):
         return 2
     port = args.port or free_port()
+    if args.port and port_busy(port):
+        print(f"port {port} is already in use (another server?): choose another --port")
+        return 2
     began = time.monotonic()
     server = start_server(settings, port)
     if server is None:
@@ -724,18 +766,22 @@ def main(argv: list[str]) -> int:
         print(
             f"  server answering in {up:.1f} s (static views rendered first), pools pre-rendered "
             + (f"not within {POOL_TIMEOUT_S:.0f} s" if ready is None else f"{ready:.1f} s later")
+            + " · server + kernels then {:.2f} GiB RSS ({:.2f} GiB PSS)".format(
+                *(b / GIB for b in tree_memory(pid))
+            )
         )
         browser_phase(server, reps, memory, rows)
         for count in crowds:
             waited = server.wait_pool()
             if waited is None:
                 print(f"  (pools not refilled within {POOL_TIMEOUT_S:.0f} s; N={count} goes on)")
-            result = attempt(f"N={count}", lambda n=count: asyncio.run(crowd(server, n, cap)))
+            result = attempt(f"N={count}", partial(run_crowd, server, count, cap))
             if result is None:
                 continue
             visitors, start, end = result
-            crowd_summary(f"N={count}", visitors, memory.peak(start, end), rows, cap)
-        rows.append(Row("server memory, max over the run", memory.peak(), "GiB", TARGET_MEMORY_B))
+            crowd_summary(f"N={count}", visitors, memory.text(start, end), rows, cap)
+        print(f"server memory, max over the run: {memory.text()}")
+        rows.append(Row("server memory (RSS), max", memory.peak(), "GiB", TARGET_MEMORY_B))
         print(f"(load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
         print_table(rows)
     finally:

@@ -829,6 +829,29 @@ def briefs_stop_command(options: Options, port: int | None) -> None:
     console.err.print("briefs server stopped" if stopped else "no briefs server was running")
 
 
+@cli.command("report")
+@_release_option
+@pass_options
+def report_command(options: Options, release: str | None) -> None:
+    """Write the Observatory report of a release: one HTML page and a PDF, from its tables.
+
+    Executes notebooks/NN-*.ipynb with papermill (their `parameters` cell gets the release),
+    joins the chapters into a self-contained HTML page, prints it to PDF with Debian's
+    Chromium, scans both for personal data, and keeps them in the release, in
+    progetto-imprese-migranti/rapporto/, so `odata publish` publishes them with the edition.
+
+    \b
+    Example:
+        odata report --release 2026-q3 && odata publish
+    """
+    from odata.report.build import build_report
+
+    result = build_report(options.settings(), release)
+    console.out.print(display_path(result.html))
+    console.out.print(display_path(result.pdf))
+    console.err.print(f"report: {result.pages} pages in {result.seconds:.1f} s")
+
+
 @cli.command("config")
 @pass_options
 def show_config(options: Options) -> None:

@@ -187,3 +187,31 @@ def test_pull_round_trips_an_edition_byte_for_byte(published: Published, tmp_pat
         for name in files:
             assert (out / name).read_bytes() == (original / name).read_bytes(), name
         assert validate_package(descriptor) == []
+
+
+def test_the_report_is_published_with_the_programmes_edition(
+    published: Published, portal: Portal, anonymous: ckanapi.RemoteCKAN
+) -> None:
+    """`odata report` then `odata publish`: the edition and the latest programme dataset get
+    the report's HTML and PDF, the same bytes, and nothing else is written again."""
+    import hashlib
+
+    from odata.report.build import build_report
+
+    settings = settings_for(published.root, portal, "p2")
+    report = build_report(settings, "p2")
+    result = publish_release(settings, "p2")
+    programme = ("progetto-imprese-migranti", "progetto-imprese-migranti-p2")
+    changed = {(s.dataset, s.resource) for s in result.steps if s.action != "unchanged"}
+    assert {r for r in changed if r[1] is not None} == {
+        (name, f"rapporto-{kind}") for name in programme for kind in ("html", "pdf")
+    }
+    assert {name for name, _ in changed} == set(programme)
+    for name in programme:
+        resources = {r["name"]: r for r in anonymous.action.package_show(id=name)["resources"]}
+        for path, kind in ((report.html, "html"), (report.pdf, "pdf")):
+            resource = resources[f"rapporto-{kind}"]
+            assert (
+                resource["hash"].removeprefix("sha256:")
+                == hashlib.sha256(path.read_bytes()).hexdigest()
+            )

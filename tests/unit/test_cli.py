@@ -30,6 +30,7 @@ def test_help_lists_only_working_commands() -> None:
         "portal",
         "publish",
         "pull",
+        "report",
         "sources",
         "validate",
     ]

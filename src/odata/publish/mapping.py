@@ -165,7 +165,39 @@ def _resources(folder: Path, descriptor: dict[str, Any]) -> tuple[ResourceSpec, 
             datastore=False,
         )
     )
+    out += _report_resources(folder)
     return tuple(out)
+
+
+def _report_resources(folder: Path) -> list[ResourceSpec]:
+    """The Observatory report (`odata report`), published with the programme's edition so that
+    the report and its data are cited from the same place; stable names across editions."""
+    specs = []
+    for path in sorted((folder / "rapporto").glob("rapporto-*.*")):
+        kind = path.suffix.lstrip(".")
+        if kind not in ("html", "pdf"):
+            continue
+        data = path.read_bytes()
+        specs.append(
+            ResourceSpec(
+                name=f"rapporto-{kind}",
+                path=path,
+                format=kind,
+                sha256=hashlib.sha256(data).hexdigest(),
+                size=len(data),
+                title={
+                    "it": f"Rapporto dell'Osservatorio ({kind.upper()})",
+                    "en": f"Observatory report ({kind.upper()})",
+                },
+                description={
+                    "it": "Il rapporto di questa edizione, calcolato dalle sue tabelle pubblicate.",
+                    "en": "This edition's report, computed from its published tables.",
+                },
+                schema=None,
+                datastore=False,
+            )
+        )
+    return specs
 
 
 def datastore_fields(schema: dict[str, Any]) -> list[dict[str, Any]]:
