@@ -36,7 +36,10 @@ PHONE = {"width": 390, "height": 844}
 
 
 def kernel_settings(
-    release: Path | None, source: str = "release", portal: str = PORTAL
+    release: Path | None,
+    source: str = "release",
+    portal: str = PORTAL,
+    static: Path | None = None,
 ) -> BriefSettings:
     return BriefSettings(
         source="portal" if source == "portal" else "release",
@@ -45,13 +48,14 @@ def kernel_settings(
         cache_dir=None,
         reference_dir=REPO / "datapackage" / "riferimenti" / "data",
         programme=(date(2019, 5, 16), date(2022, 11, 30)),
+        static_dir=static,
     )
 
 
 @pytest.fixture(scope="module")
 def live(brief_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BriefsServer]:
     root = tmp_path_factory.mktemp("live-briefs")
-    settings = kernel_settings(brief_release)
+    settings = kernel_settings(brief_release, static=root / "static")
     render_static(ReleaseTables(brief_release, PORTAL), root / "static", settings=settings)
     server = start_server(
         root,

@@ -150,6 +150,7 @@ def test_static_pages_hold_every_panel_and_no_script(brief_release: Path, tmp_pa
         "progetto.en.html",
         "progetto.it.zip",
         "progetto.en.zip",
+        "progetto.panels.json",
     }
     page = (tmp_path / "progetto.en.html").read_text()
     assert '<html lang="en">' in page and "<script" not in page
@@ -192,3 +193,23 @@ print(json.dumps(opened))
     }
     allowed = (repo / "datapackage" / "riferimenti" / "data", repo / "src", repo / "odata.toml")
     assert all(any(p == a or p.is_relative_to(a) for a in allowed) for p in committed), committed
+
+
+def test_kernels_take_the_default_view_from_the_static_render(
+    brief_release: Path, tmp_path: Path
+) -> None:
+    from odata.briefs import app as live
+    from odata.briefs.settings import BriefSettings
+
+    settings = BriefSettings("release", brief_release, PORTAL, None, static_dir=tmp_path)
+    render_static(ReleaseTables(brief_release, PORTAL), tmp_path, ("cassetto",), settings)
+    drawn = json.loads((tmp_path / "cassetto.panels.json").read_text())
+    assert drawn["edition"] == brief_release.name and drawn["panels"]
+    app = live.prepare("cassetto", settings)
+    assert isinstance(app, live.BriefApp)
+    assert {tuple(key) for key, _ in drawn["panels"]} <= set(app.brief._html)
+    drawn["edition"] = "another-edition"  # a stale render is ignored, never shown
+    (tmp_path / "cassetto.panels.json").write_text(json.dumps(drawn))
+    fresh = live.prepare("cassetto", settings)
+    assert isinstance(fresh, live.BriefApp)
+    assert len(fresh.brief._html) == len(fresh.brief.layout)  # drawn by the kernel itself

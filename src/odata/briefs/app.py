@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +20,7 @@ import anywidget
 import ipywidgets as widgets
 import traitlets
 
+from odata.briefs import charts
 from odata.briefs.brief import Brief
 from odata.briefs.data import DataUnavailable, open_tables
 from odata.briefs.i18n import t
@@ -63,12 +66,26 @@ def prepare(name: str, settings: BriefSettings | None = None) -> BriefApp | Unav
     settings = settings or BriefSettings.from_environ()
     try:
         brief = _briefs()[name](open_tables(settings), settings)
+        _preload(brief, settings)
         app = BriefApp(brief, settings.language)
         app.warm()
+        threading.Thread(target=charts.warm, name="vl-convert-warm-up", daemon=True).start()
         return app
     except DataUnavailable as error:
         log.warning("brief %s: data unavailable: %s", name, error)
         return Unavailable(settings.language)
+
+
+def _preload(brief: Brief, settings: BriefSettings) -> None:
+    """Default panels drawn by the static render of the same edition, if there is one."""
+    if settings.static_dir is None:
+        return
+    try:
+        drawn = json.loads((settings.static_dir / f"{brief.name}.panels.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    if drawn.get("edition") == brief.edition():
+        brief.preload(drawn["panels"])
 
 
 def request_query() -> str:

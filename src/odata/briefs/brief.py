@@ -31,6 +31,7 @@ class Brief:
         self._cells: dict[tuple[str, str], dict[tuple[str, ...], float | None]] = {}
         self._dims: dict[tuple[str, str], list[str]] = {}
         self._html: dict[tuple[str, ...], str] = {}
+        self._panels: dict[tuple[str, ...], Panel] = {}
         for table in self.tables_used:  # read everything up front: a kernel warms once
             self.frame(table)
 
@@ -99,9 +100,14 @@ class Brief:
     layout: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     def panel(self, key: str, state: State) -> Panel:
-        method = {k: m for k, m, _ in self.layout}[key]
-        panel: Panel = getattr(self, method)(state)
-        return panel
+        """A panel's data and chart spec, computed once per distinct input."""
+        cache_key = (key, *self.depends(key, state))
+        if cache_key not in self._panels:
+            if len(self._panels) > 2000:
+                self._panels.clear()
+            method = {k: m for k, m, _ in self.layout}[key]
+            self._panels[cache_key] = getattr(self, method)(state)
+        return self._panels[cache_key]
 
     def panels(self, state: State) -> list[Panel]:
         return [self.panel(key, state) for key, _, _ in self.layout]
@@ -119,6 +125,15 @@ class Brief:
                 self._html.clear()
             self._html[cache_key] = panel_html(self.panel(key, state), state["lang"])
         return self._html[cache_key]
+
+    def drawn(self) -> list[tuple[list[str], str]]:
+        """The panels drawn so far, as (input, HTML): what a static render hands to kernels."""
+        return [(list(key), text) for key, text in self._html.items()]
+
+    def preload(self, drawn: list[tuple[list[str], str]]) -> None:
+        """Take panels drawn elsewhere (the static render of the same edition): a kernel then
+        shows the default view without drawing it again."""
+        self._html.update((tuple(key), text) for key, text in drawn)
 
 
 def reference_file(settings: BriefSettings, name: str) -> Path:

@@ -8,6 +8,7 @@ strict Content-Security-Policy, and the SVG's text can be read by tests and scre
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Mapping, Sequence
@@ -241,10 +242,27 @@ def choropleth(
     return spec
 
 
+def _scoped(drawn: str) -> str:
+    """Element ids named after the chart's content: vega numbers gradients and clip paths per
+    process, so two charts on one page could share an id, and the same chart drawn by two
+    kernels would differ. Ids are renumbered, then prefixed with a hash of the result."""
+    ids = list(dict.fromkeys(re.findall(r'id="([^"]+)"', drawn)))
+    for number, old in enumerate(ids):
+        drawn = drawn.replace(f'id="{old}"', f'id="@{number}"').replace(f"#{old})", f"#@{number})")
+    tag = hashlib.sha256(drawn.encode()).hexdigest()[:10]
+    return drawn.replace('id="@', f'id="c{tag}-').replace("#@", f"#c{tag}-")
+
+
+def warm() -> None:
+    """Start vl-convert's JavaScript engine (~0.8 s once per process) before a visitor's first
+    filter change needs it; kernels run this in a thread once their default view is ready."""
+    svg({"mark": "point", "data": {"values": [{"a": 1}]}})
+
+
 def svg(spec: Mapping[str, Any]) -> str:
     """The chart as an inline SVG element, labelled for screen readers."""
     import vl_convert
 
-    drawn = vl_convert.vegalite_to_svg(dict(spec), vl_version=VEGA_LITE)
+    drawn = _scoped(vl_convert.vegalite_to_svg(dict(spec), vl_version=VEGA_LITE))
     label = html.escape(str(spec.get("description", "")), quote=True)
     return re.sub(r"^<svg ", f'<svg role="img" aria-label="{label}" ', drawn, count=1)

@@ -136,6 +136,13 @@ def serve(options: ServeOptions) -> None:
     app.start()
 
 
+FRONTEND_EXTENSIONS = (
+    "@jupyter-widgets/jupyterlab-manager",
+    "@voila-dashboards/widgets-manager8",
+    "anywidget",
+)
+
+
 def voila_config(options: ServeOptions) -> Config:
     """Traitlets configuration: pre-heated pools for the three briefs only, culling, no auth."""
     config = Config()
@@ -152,6 +159,8 @@ def voila_config(options: ServeOptions) -> Config:
     config.VoilaConfiguration.strip_sources = True
     config.VoilaConfiguration.allow_template_override = "NO"
     config.VoilaConfiguration.allow_theme_override = "NO"
+    # only the front-end extensions a brief uses: widgets and anywidget (fewer files to load)
+    config.VoilaConfiguration.extension_allowlist = list(FRONTEND_EXTENSIONS)
     pools = {f"{brief}.ipynb": {"pool_size": options.pool_size} for brief in BRIEFS}
     config.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": 0}, **pools}
     config.MappingKernelManager.cull_idle_timeout = options.cull_idle_timeout
@@ -180,6 +189,9 @@ class BriefsVoila(Voila):  # type: ignore[misc]
         loop.asyncio_loop.call_soon_threadsafe(loop.stop)
 
     def init_handlers(self) -> list[tuple[Any, ...]]:
+        # Voilà builds its Application before reading tornado_settings, so `compress_response`
+        # there would be ignored; gzip is added here (a first visit loads ~5 MB of JavaScript).
+        self.app.add_transform(tornado.web.GZipContentEncoding)
         kept = [_harden_route(r) for r in super().init_handlers() if _is_kept(r[0])]
         return kept + brief_routes(self.briefs, self._voila_handler_kwargs())
 

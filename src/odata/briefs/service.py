@@ -50,13 +50,18 @@ def plan(settings: Settings, *, release: str | None, source: str | None, port: i
             raise
         release_dir = None
     build = settings.path("build")
-    kernel = BriefSettings.from_settings(
-        settings, source=chosen, cache_dir=build / "briefs-cache", release_dir=release_dir
-    )
     edition = release_dir.name if release_dir else "portal"
+    static_dir = build / "briefs" / edition
+    kernel = BriefSettings.from_settings(
+        settings,
+        source=chosen,
+        cache_dir=build / "briefs-cache",
+        release_dir=release_dir,
+        static_dir=static_dir,
+    )
     options = ServeOptions(
         dashboards_dir=settings.root / "dashboards",
-        static_dir=build / "briefs" / edition,
+        static_dir=static_dir,
         host=settings.briefs.host,
         port=port or settings.briefs.port,
         pool_size=settings.briefs.pool_size,

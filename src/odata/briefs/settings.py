@@ -28,6 +28,7 @@ ENV_CACHE_DIR = "ODATA_BRIEFS_CACHE_DIR"  # DataStore answers kept between kerne
 ENV_LANGUAGE = "ODATA_BRIEFS_LANGUAGE"  # the language a visitor sees first
 ENV_REFERENCE_DIR = "ODATA_BRIEFS_REFERENCE_DIR"  # committed reference data (boundaries)
 ENV_PROGRAMME = "ODATA_BRIEFS_PROGRAMME"  # the programme calendar, "start/end" (ISO dates)
+ENV_STATIC_DIR = "ODATA_BRIEFS_STATIC_DIR"  # the static render: its drawn panels warm kernels
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,17 @@ class BriefSettings:
     language: str = "it"
     reference_dir: Path | None = None
     programme: tuple[date, date] | None = None
+    static_dir: Path | None = None
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, source: str, cache_dir: Path | None, release_dir: Path | None
+        cls,
+        settings: Settings,
+        *,
+        source: str,
+        cache_dir: Path | None,
+        release_dir: Path | None,
+        static_dir: Path | None = None,
     ) -> BriefSettings:
         """What ``odata briefs serve`` hands to kernels, from odata's own settings."""
         return cls(
@@ -54,6 +62,7 @@ class BriefSettings:
             cache_dir=cache_dir,
             reference_dir=settings.path("datapackages") / "riferimenti" / "data",
             programme=(settings.programme.start, settings.programme.end),
+            static_dir=static_dir,
         )
 
     def environ(self) -> dict[str, str]:
@@ -65,9 +74,8 @@ class BriefSettings:
             ENV_CACHE_DIR: str(self.cache_dir or ""),
             ENV_LANGUAGE: self.language,
             ENV_REFERENCE_DIR: str(self.reference_dir or ""),
-            ENV_PROGRAMME: "/".join(d.isoformat() for d in self.programme)
-            if self.programme
-            else "",
+            ENV_PROGRAMME: _dates(self.programme),
+            ENV_STATIC_DIR: str(self.static_dir or ""),
         }
 
     @classmethod
@@ -86,7 +94,12 @@ class BriefSettings:
             language=language if language in LANGUAGES else "it",
             reference_dir=Path(env[ENV_REFERENCE_DIR]) if env.get(ENV_REFERENCE_DIR) else None,
             programme=_calendar(env.get(ENV_PROGRAMME, "")),
+            static_dir=Path(env[ENV_STATIC_DIR]) if env.get(ENV_STATIC_DIR) else None,
         )
+
+
+def _dates(calendar: tuple[date, date] | None) -> str:
+    return "/".join(d.isoformat() for d in calendar) if calendar else ""
 
 
 def _calendar(text: str) -> tuple[date, date] | None:

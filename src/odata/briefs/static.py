@@ -8,6 +8,7 @@ them before it starts and serves them when the pool of warm kernels is empty.
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 from odata.briefs.app import _briefs
@@ -26,7 +27,9 @@ def render_static(
     briefs: tuple[str, ...] = BRIEFS,
     settings: BriefSettings | None = None,
 ) -> list[Path]:
-    """Write ``<brief>.<lang>.html`` and ``<brief>.<lang>.zip`` for every brief and language."""
+    """Write ``<brief>.<lang>.html`` and ``<brief>.<lang>.zip`` for every brief and language,
+    and ``<brief>.panels.json``: the drawn default panels, which kernels load instead of
+    drawing them again."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in briefs:
@@ -60,6 +63,10 @@ def render_static(
             html_path = folder / f"{name}.{lang}.html"
             html_path.write_text(page, encoding="utf-8")
             written += [html_path, zip_path]
+        drawn = {"edition": brief.edition(), "panels": brief.drawn()}
+        cache = folder / f"{name}.panels.json"
+        cache.write_text(json.dumps(drawn, ensure_ascii=False), encoding="utf-8")
+        written.append(cache)
     return written
 
 
