@@ -29,12 +29,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import threading
@@ -48,6 +46,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from odata.briefs.visitor import decode, has_chart, jupyter_message
 from odata.build import releases_dir
 from odata.config import Settings, load_settings
 
@@ -430,45 +429,6 @@ class Visitor:
     kernel: str | None = None
     socket: Any = None
     error: str = ""
-
-
-def jupyter_message(
-    msg_type: str, content: dict[str, Any], session: str, metadata: dict[str, Any] | None = None
-) -> str:
-    header = {
-        "msg_id": uuid.uuid4().hex,
-        "username": "bench",
-        "session": session,
-        "msg_type": msg_type,
-        "version": "5.3",
-        "date": "",
-    }
-    message = {
-        "header": header,
-        "parent_header": {},
-        "metadata": metadata or {},
-        "content": content,
-        "channel": "shell",
-        "buffers": [],
-    }
-    return json.dumps(message)
-
-
-def decode(raw: str | bytes) -> dict[str, Any]:
-    """A kernel websocket message, text or binary (JSON part first, then buffers)."""
-    if isinstance(raw, str):
-        return dict(json.loads(raw))
-    count = struct.unpack("!I", raw[:4])[0]
-    offsets = [*struct.unpack("!" + "I" * count, raw[4 : 4 * (count + 1)]), len(raw)]
-    return dict(json.loads(raw[offsets[0] : offsets[1]].decode("utf-8")))
-
-
-def has_chart(states: dict[str, Any]) -> bool:
-    for model in states.values():
-        value = model.get("state", {}).get("value")
-        if isinstance(value, str) and "<svg" in value:
-            return True
-    return False
 
 
 async def live_chart(url: str, kernel: str, deadline: float) -> Any:

@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -237,3 +238,50 @@ def test_a_data_source_down_gives_a_clear_message_not_a_traceback(
     assert "The data cannot be reached right now" in text
     assert "Traceback" not in text and "Exception" not in text
     context.close()
+
+
+def test_forged_widget_messages_fall_back_to_the_default_view(live: BriefsServer) -> None:
+    """What no honest page sends: an out-of-range option, a value that is no option, a wrong
+    type. The kernel keeps serving the default view, and a real choice still works after."""
+    import asyncio
+    import re
+
+    from odata.briefs.visitor import WidgetClient
+
+    page = live.get_live("/imprese")
+    kernel = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page.body)
+    assert kernel, "no kernel id in the live page"
+
+    def model(states: dict[str, Any], css: str) -> tuple[str, dict[str, Any]]:
+        for model_id, found in states.items():
+            if css in found["state"].get("_dom_classes", []):
+                return model_id, found["state"]
+        raise AssertionError(f"no widget with class {css}")
+
+    async def visit() -> tuple[str, str, str]:
+        client = WidgetClient(live.url, kernel.group(1))
+        await client.connect()
+        try:
+            states = await client.states()
+            dropdown, state = model(states, "odata-filter-territorio")
+            panel, _ = model(states, "odata-panel-confronto")
+            before = states[panel]["state"]["value"]
+            for forged in ({"index": 99_999}, {"index": "<script>"}, {"value": ["x"]}):
+                await client.update(dropdown, forged)
+            language, _ = model(states, "odata-language")
+            await client.update(language, {"index": -7})
+            after = (await client.states())[panel]["state"]["value"]
+            torino = [label.strip() for label in state["_options_labels"]].index("Torino")
+            await client.update(dropdown, {"index": torino})
+            for _ in range(60):  # the redraw takes a moment
+                chosen = (await client.states())[panel]["state"]["value"]
+                if "Torino" in chosen:
+                    break
+                await asyncio.sleep(0.5)
+            return before, after, chosen
+        finally:
+            client.close()
+
+    before, after, chosen = asyncio.run(visit())
+    assert after == before and "Italia" in after  # the default view, untouched
+    assert "Torino" in chosen and "Traceback" not in chosen

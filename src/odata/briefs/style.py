@@ -21,6 +21,11 @@ CSS = """
   padding: .5rem .8rem; }
 .odata-links { margin: .4rem 0; display: flex; gap: 1.2rem; flex-wrap: wrap; }
 .odata-catalogue td, .odata-catalogue th { vertical-align: top; }
+.odata-alerts { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: .85rem; }
+.odata-alerts th, .odata-alerts td { border: 1px solid #ccc; padding: 2px 6px; text-align: left;
+  vertical-align: top; overflow-wrap: anywhere; }
+.odata-alerts th:nth-child(1) { width: 12%; } .odata-alerts th:nth-child(2) { width: 22%; }
+.odata-alerts th:nth-child(3) { width: 36%; }
 @media (max-width: 600px) {
   .odata-brief h1 { font-size: 1.25rem; }
   .odata-panel { padding: .3rem; }
