@@ -69,7 +69,6 @@ def prepare(name: str, settings: BriefSettings | None = None) -> BriefApp | Unav
         _preload(brief, settings)
         app = BriefApp(brief, settings.language)
         app.warm()
-        threading.Thread(target=charts.warm, name="vl-convert-warm-up", daemon=True).start()
         return app
     except DataUnavailable as error:
         log.warning("brief %s: data unavailable: %s", name, error)
@@ -239,3 +238,6 @@ class BriefApp:
 
         self.set_query(request_query() if query is None else query)
         display(self.widget())  # type: ignore[no-untyped-call]
+        # vl-convert's engine (~0.8 s, ~100 MB) starts only once a visitor has the page, so
+        # pooled kernels stay light and the visitor's first filter change finds it running
+        threading.Thread(target=charts.warm, name="vl-convert-warm-up", daemon=True).start()

@@ -255,7 +255,7 @@ def _scoped(drawn: str) -> str:
 
 def warm() -> None:
     """Start vl-convert's JavaScript engine (~0.8 s once per process) before a visitor's first
-    filter change needs it; kernels run this in a thread once their default view is ready."""
+    filter change needs it; a kernel runs this in a thread once its visitor has the page."""
     svg({"mark": "point", "data": {"values": [{"a": 1}]}})
 
 
