@@ -13,6 +13,7 @@ import logging
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -161,7 +162,15 @@ def print_pdf(page: Path, pdf: Path, created: date) -> int:
     """Print the page with Debian's Chromium (headless, no network); return the page count.
 
     The PDF's dates are set to the release's date, so the same release prints the same bytes
-    and an unchanged report is not uploaded again."""
+    and an unchanged report is not uploaded again. Chromium is driven from a thread of its
+    own: Playwright's sync API refuses to run where an asyncio loop is already running (a
+    notebook, a test session that also drives a browser)."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(_print, page, pdf).result()
+    return _dated(pdf, created)
+
+
+def _print(page: Path, pdf: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
@@ -175,7 +184,7 @@ def print_pdf(page: Path, pdf: Path, created: date) -> int:
             context = browser.new_context()
             context.route("**/*", _local_only)  # the page is self-contained: prove it
             tab = context.new_page()
-            tab.goto(page.as_uri())
+            tab.goto(page.resolve().as_uri())
             tab.emulate_media(media="print")
             tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             tab.pdf(
@@ -192,7 +201,6 @@ def print_pdf(page: Path, pdf: Path, created: date) -> int:
             )
         finally:
             browser.close()
-    return _dated(pdf, created)
 
 
 def _dated(pdf: Path, created: date) -> int:
