@@ -12,6 +12,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,8 @@ def open_live(page: Page, url: str) -> None:
     """Open a brief and wait for its live widgets (the static view reloads until a kernel
     is free, so a busy pool only delays this)."""
     page.goto(url, timeout=LIVE_MS)
-    page.locator(".widget-dropdown select").first.wait_for(timeout=LIVE_MS)
-    page.locator(".odata-chart svg").first.wait_for(timeout=LIVE_MS)
+    page.locator(".odata-live .widget-dropdown select").first.wait_for(timeout=LIVE_MS)
+    page.locator(".odata-live .odata-chart svg").first.wait_for(timeout=LIVE_MS)
 
 
 def panel(page: Page, key: str) -> str:
@@ -114,11 +115,11 @@ def test_each_brief_loads_with_charts_labels_and_sources_offline(
 ) -> None:
     page, guard = visitor
     open_live(page, f"{live.url}/{brief}")
-    charts = page.locator(".odata-chart svg")
+    charts = page.locator(".odata-live .odata-chart svg")
     assert charts.count() >= 1
     box = charts.first.bounding_box()
     assert box is not None and box["width"] > 50 and box["height"] > 50
-    assert page.locator(".odata-chart svg text").count() > 5  # axis and data labels drawn
+    assert page.locator(".odata-live .odata-chart svg text").count() > 5  # axis, data labels
     text = page.locator("body").inner_text()
     for words in expected:
         assert words in text
@@ -282,6 +283,8 @@ def test_forged_widget_messages_fall_back_to_the_default_view(live: BriefsServer
         finally:
             client.close()
 
-    before, after, chosen = asyncio.run(visit())
+    # a thread of its own: the session's Playwright (sync API) keeps a loop running here
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        before, after, chosen = worker.submit(lambda: asyncio.run(visit())).result()
     assert after == before and "Italia" in after  # the default view, untouched
     assert "Torino" in chosen and "Traceback" not in chosen

@@ -230,7 +230,9 @@ class BriefApp:
             list(self.panels.values()),
             layout=widgets.Layout(display="flex", flex_flow="row wrap", gap="1rem"),
         )
-        return widgets.VBox([self.header, controls, self.links, panels, self.url])
+        page = widgets.VBox([self.header, controls, self.links, panels, self.url])
+        page.add_class("odata-live")
+        return page
 
     def show(self, query: str | None = None) -> None:
         """Apply the visitor's query string and display the brief."""
