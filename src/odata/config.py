@@ -115,6 +115,10 @@ class Portal:
     url: str = "http://127.0.0.1:5050"
     organization: str = "osservatorio-imprese-migranti"
     organization_title: str = "Osservatorio sull'imprenditoria migrante"
+    #: seconds one API call may take before it counts as a timeout (and is retried)
+    request_timeout: float = 120.0
+    #: seconds after which a call that keeps failing transiently gives up
+    deadline: float = 600.0
     local: LocalPortal = field(default_factory=LocalPortal)
 
 

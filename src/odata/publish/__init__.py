@@ -13,7 +13,7 @@ from odata.publish.client import Portal
 from odata.publish.mapping import DatasetSpec, datasets_of_release
 from odata.publish.publisher import Step, apply_plan, make_plan
 
-__all__ = ["PublishResult", "Step", "publish_release"]
+__all__ = ["PublishResult", "Step", "check_release", "publish_checked", "publish_release"]
 
 
 _TAG = re.compile(r"[\w \-.]+")
@@ -53,18 +53,25 @@ def publish_release(
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> PublishResult:
-    """Validate and audit ``release`` again, check the token, plan, and (unless ``dry_run``)
-    apply the plan.
+    """Validate and audit ``release`` again, then publish it (see :func:`publish_checked`).
 
     Raises:
         ConfigError: not a release.
         DataError: the release fails validation or the audit (nothing is written).
         PortalError: the portal is unreachable or the token cannot publish.
     """
-    from odata.build import audit_command, release_packages, resolve_release
-    from odata.validate import validate_package
+    from odata.build import resolve_release
 
     folder = resolve_release(settings, release)
+    check_release(settings, folder)
+    return publish_checked(settings, folder, dry_run=dry_run, progress=progress)
+
+
+def check_release(settings: Settings, folder: Path) -> None:
+    """The gate before any portal call: the release validates and passes the audit."""
+    from odata.build import audit_command, release_packages
+    from odata.validate import validate_package
+
     problems = [p for d in release_packages(settings, folder) or [] for p in validate_package(d)]
     if problems:
         raise DataError(
@@ -78,13 +85,24 @@ def publish_release(
             "the release fails the disclosure audit: nothing was published",
             hint=f"odata audit {folder.name}",
         )
+
+
+def publish_checked(
+    settings: Settings,
+    folder: Path,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> PublishResult:
+    """Check the token, plan, and (unless ``dry_run``) apply the plan, for a release folder
+    that :func:`check_release` passed."""
     token = settings.ckan_token.reveal() if settings.ckan_token else None
     if not token and not dry_run:
         raise PortalError(
             "no portal token: ODATA_CKAN_TOKEN is not set",
             hint="set ODATA_CKAN_TOKEN (the local portal writes one: `odata portal up`)",
         )
-    portal = Portal(settings.portal.url, token)
+    portal = Portal.of(settings, token)
     if token:
         portal.identity(settings.portal.organization)
     specs = datasets_of_release(folder, settings)

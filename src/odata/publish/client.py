@@ -1,8 +1,10 @@
 """The portal's action API through ckanapi, with timeouts, bounded retries and an identity check.
 
 Only timeouts, dropped connections, 408, 429 and 5xx are retried (exponential backoff within an
-overall deadline); a 4xx is an answer and is never retried. The token is never printed or
-logged: errors name the action, not the request.
+overall deadline); a 4xx is an answer and is never retried. A create whose answer was lost may
+still have happened, so :meth:`Portal.create` looks for what it made before trying again
+instead of making a duplicate. The token is never printed or logged: errors name the action,
+not the request.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import ckanapi
 import requests
 
+from odata.config import Settings
 from odata.errors import PortalError, PublishError
 
 __all__ = ["Portal", "Transient"]
@@ -51,11 +54,24 @@ class _Remote(ckanapi.RemoteCKAN):  # type: ignore[misc]
 class Portal:
     """One portal, as one user. ``writes`` counts the write calls this client made."""
 
-    def __init__(self, url: str, token: str | None, deadline_s: float = DEADLINE_S) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        deadline_s: float = DEADLINE_S,
+        timeout_s: float = TIMEOUT_S,
+    ) -> None:
         self.url = url.rstrip("/")
         self._remote = _Remote(self.url, apikey=token, user_agent="odata-publish")
         self._deadline = deadline_s
+        self._timeout = timeout_s
         self.writes = 0
+
+    @classmethod
+    def of(cls, settings: Settings, token: str | None) -> Portal:
+        """The portal of ``settings``, with its timeout and deadline."""
+        p = settings.portal
+        return cls(p.url, token, deadline_s=p.deadline, timeout_s=p.request_timeout)
 
     def read(self, action: str, **data: Any) -> Any:
         return self._call(action, data, None)
@@ -66,6 +82,19 @@ class Portal:
         """A write call; ``files`` opens the upload afresh for each attempt."""
         self.writes += 1
         return self._call(action, data, files)
+
+    def create(
+        self,
+        action: str,
+        find: Callable[[], Any],
+        files: Callable[[], Mapping[str, Any]] | None = None,
+        **data: Any,
+    ) -> Any:
+        """A create call that is safe to retry: after a transient failure ``find`` looks for
+        what the lost attempt may have made (a dataset or resource by name), and that is
+        returned rather than created twice."""
+        self.writes += 1
+        return self._call(action, data, files, find=find)
 
     def identity(self, organization: str) -> str:
         """The token's user name, checked to be able to write into ``organization``.
@@ -92,11 +121,19 @@ class Portal:
         return str(user["name"])
 
     def _call(
-        self, action: str, data: Mapping[str, Any], files: Callable[[], Mapping[str, Any]] | None
+        self,
+        action: str,
+        data: Mapping[str, Any],
+        files: Callable[[], Mapping[str, Any]] | None,
+        find: Callable[[], Any] | None = None,
     ) -> Any:
         start = time.monotonic()
         wait = FIRST_WAIT_S
+        failed = False
         while True:
+            if failed and find is not None and (made := find()) is not None:
+                log.info("%s: the lost attempt had succeeded", action)
+                return made
             opened = dict(files()) if files else None
             payload = dict(data)
             if opened:  # a multipart form carries text only: structured fields go as JSON
@@ -106,7 +143,7 @@ class Portal:
                 }
             try:
                 return self._remote.call_action(
-                    action, payload, files=opened, requests_kwargs={"timeout": TIMEOUT_S}
+                    action, payload, files=opened, requests_kwargs={"timeout": self._timeout}
                 )
             except ckanapi.ValidationError as exc:
                 fields = exc.error_dict if hasattr(exc, "error_dict") else {}
@@ -133,6 +170,7 @@ class Portal:
                 log.warning("%s: %s, retrying in %.1f s", action, exc, wait)
                 time.sleep(wait)
                 wait = min(wait * 2, 30.0)
+                failed = True
             finally:
                 for handle in (opened or {}).values():
                     if hasattr(handle, "close"):

@@ -8,21 +8,27 @@ write call.
 
 **Apply**: a new dataset is created private, its resources uploaded one by one and each
 verified (the file read back and hashed; the DataStore row count and first rows checked), and
-only then made public in one call. An existing dataset is updated in place (resource ids and
-URLs stay stable), each changed resource verified; resources no longer in the release are
-deleted last. Running the command again after an interruption finishes the job: it sees the
-private dataset, or the resources whose hash does not match, and no duplicate is made (a
-resource is found by name).
+only then made public in one call. An existing dataset is made private while it is updated
+in place (resource ids and URLs stay stable), each changed resource verified; resources no
+longer in the release are deleted last, then the dataset is public again. So a dataset that is
+private and not under embargo is one whose publish was interrupted: its DataStore tables are
+checked row by row count and sample before the plan trusts them.
+
+Running the command again after an interruption finishes the job. A resource is found by name;
+a create whose answer was lost is looked for before it is retried, and a second resource of
+the same name (left by an interrupted create on an older version) is deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import ckanapi
@@ -49,6 +55,8 @@ class Step:
     resource: str | None
     action: Action
     why: str
+    #: the portal's id of the resource to delete (a duplicate shares the name of the kept one)
+    resource_id: str | None = None
 
 
 def make_plan(portal: Portal, specs: list[DatasetSpec]) -> list[Step]:
@@ -61,21 +69,52 @@ def make_plan(portal: Portal, specs: list[DatasetSpec]) -> list[Step]:
             steps += [Step(spec.name, r.name, "create", "new") for r in spec.resources]
             continue
         changed = _changed_fields(spec.metadata, existing)
-        if existing.get("private"):
+        interrupted = bool(existing.get("private"))
+        if interrupted:
             steps.append(Step(spec.name, None, "update", "still private (interrupted publish)"))
         elif changed:
             steps.append(Step(spec.name, None, "update", f"metadata: {', '.join(changed)}"))
         else:
             steps.append(Step(spec.name, None, "unchanged", "same metadata"))
-        by_name = {r["name"]: r for r in existing.get("resources", [])}
+        by_name, duplicates = _by_name(existing.get("resources", []))
         for resource in spec.resources:
-            steps.append(_resource_step(spec.name, resource, by_name.get(resource.name)))
+            step = _resource_step(spec.name, resource, by_name.get(resource.name))
+            if interrupted and step.action == "unchanged" and resource.datastore:
+                step = _checked_datastore(portal, step, resource, by_name[resource.name])
+            steps.append(step)
         wanted = {r.name for r in spec.resources}
         steps += [
-            Step(spec.name, name, "delete", "no longer in the release")
+            Step(spec.name, name, "delete", "no longer in the release", by_name[name]["id"])
             for name in sorted(set(by_name) - wanted)
         ]
+        steps += [
+            Step(spec.name, r["name"], "delete", "duplicate of the same name", r["id"])
+            for r in duplicates
+        ]
     return steps
+
+
+def _by_name(
+    resources: list[dict[str, Any]],
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The first resource of each name, and the later ones of a name already seen."""
+    first: dict[str, dict[str, Any]] = {}
+    later = []
+    for resource in resources:
+        if resource["name"] in first:
+            later.append(resource)
+        else:
+            first[resource["name"]] = resource
+    return first, later
+
+
+def _checked_datastore(
+    portal: Portal, step: Step, resource: ResourceSpec, old: dict[str, Any]
+) -> Step:
+    """An interrupted load may have left the hash right and the table short: count and sample."""
+    if _datastore_matches(portal, old["id"], resource, _row_count(resource)):
+        return step
+    return Step(step.dataset, step.resource, "update", "DataStore table incomplete")
 
 
 def apply_plan(
@@ -97,22 +136,24 @@ def apply_plan(
             progress(spec.name)
         head = mine[0]
         if head.action == "create":
-            dataset = portal.write("package_create", **spec.metadata, private=True)
+            dataset = portal.create(
+                "package_create", partial(_show, portal, spec.name), **spec.metadata, private=True
+            )
         else:
             dataset = _show(portal, spec.name) or {}
             if head.action == "update":
                 dataset = portal.write(
                     "package_patch", id=dataset["id"], **spec.metadata, private=True
                 )
-        existing = {r["name"]: r for r in dataset.get("resources", [])}
+        existing, _ = _by_name(dataset.get("resources", []))
         resources = {r.name: r for r in spec.resources}
         for step in mine[1:]:
             if step.action in ("create", "update"):
                 assert step.resource is not None
                 _put(portal, dataset["id"], resources[step.resource], existing, token)
         for step in mine[1:]:
-            if step.action == "delete" and step.resource in existing:
-                portal.write("resource_delete", id=existing[step.resource]["id"])
+            if step.action == "delete" and step.resource_id:
+                portal.write("resource_delete", id=step.resource_id)
         if head.action != "unchanged" or dataset.get("private"):
             portal.write("package_patch", id=dataset["id"], private=False)
         log.info("publish · %s · %d steps", spec.name, len(mine))
@@ -181,17 +222,31 @@ def _put(
     fields = resource.fields()
     old = existing.get(resource.name)
     if old is None:
-        made = portal.write(
-            "resource_create", files=upload(resource.path), package_id=dataset_id, **fields
+        made = portal.create(
+            "resource_create",
+            partial(_resource_named, portal, dataset_id, resource.name),
+            files=upload(resource.path),
+            package_id=dataset_id,
+            **fields,
         )
     else:
         made = portal.write("resource_patch", files=upload(resource.path), id=old["id"], **fields)
-        if old.get("datastore_active"):
-            portal.write("datastore_delete", resource_id=old["id"], force=True)
+        if resource.datastore or old.get("datastore_active"):
+            _drop_datastore(portal, old["id"])
     _verify_file(made, resource, token)
     if resource.datastore and resource.schema is not None:
         rows = _load_datastore(portal, made["id"], resource)
         _verify_datastore(portal, made["id"], resource, rows)
+
+
+def _resource_named(portal: Portal, dataset_id: str, name: str) -> dict[str, Any] | None:
+    return _by_name((_show(portal, dataset_id) or {}).get("resources", []))[0].get(name)
+
+
+def _drop_datastore(portal: Portal, resource_id: str) -> None:
+    """Drop the resource's DataStore table, also one an interrupted load left unflagged."""
+    with contextlib.suppress(ckanapi.NotFound):
+        portal.write("datastore_delete", resource_id=resource_id, force=True)
 
 
 def _verify_file(made: dict[str, Any], resource: ResourceSpec, token: str | None) -> None:
@@ -261,11 +316,23 @@ def _send(
     return True
 
 
-def _verify_datastore(portal: Portal, resource_id: str, resource: ResourceSpec, rows: int) -> None:
-    answer = portal.read("datastore_search", resource_id=resource_id, limit=SAMPLE_ROWS)
+def _row_count(resource: ResourceSpec) -> int:
+    with resource.path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def _datastore_matches(portal: Portal, resource_id: str, resource: ResourceSpec, rows: int) -> bool:
+    """The DataStore table has ``rows`` rows and begins with the file's first rows."""
+    try:
+        answer = portal.read("datastore_search", resource_id=resource_id, limit=SAMPLE_ROWS)
+    except ckanapi.NotFound:
+        return False
     sample = [{k: v for k, v in r.items() if k != "_id"} for r in answer.get("records", [])]
-    expected = list(_first(resource, SAMPLE_ROWS))
-    if answer.get("total") != rows or sample != expected:
+    return bool(answer.get("total") == rows and sample == list(_first(resource, SAMPLE_ROWS)))
+
+
+def _verify_datastore(portal: Portal, resource_id: str, resource: ResourceSpec, rows: int) -> None:
+    if not _datastore_matches(portal, resource_id, resource, rows):
         raise PublishError(
             f"the DataStore table of {resource.name} does not match the file",
             hint="run the command again: it reloads what does not match",

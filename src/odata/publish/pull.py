@@ -34,7 +34,7 @@ def pull_dataset(settings: Settings, dataset: str, out: Path) -> Path:
     if out.exists():
         raise PortalError(f"{out} already exists", hint="give a new folder with --out")
     token = settings.ckan_token.reveal() if settings.ckan_token else None
-    portal = Portal(settings.portal.url, token)
+    portal = Portal.of(settings, token)
     shown: dict[str, Any] = portal.read("package_show", id=dataset)
     by_name = {r["name"]: r for r in shown["resources"]}
     if "datapackage" not in by_name:

@@ -1,0 +1,270 @@
+"""`odata publish` under faults, through a proxy in front of the real portal.
+
+Each fault (503, slow answers, dropped connections before or after the portal acted, the
+portal killed between two calls, the token revoked mid-way) is followed by at most one more
+run, after which the portal must be correct: every dataset public, no duplicate resource, no
+private leftover, every resource the release's bytes and every DataStore table its rows. While
+a run is broken off, no public dataset may show a missing or stale resource.
+
+The release is a small package cut from the test release (a table and three files) so each
+scenario publishes from scratch in seconds; the DataStore is loaded five rows a call so a
+fault can fall in the middle of a table. It holds no statistical table, so it goes straight to
+`publish_checked` (the validation and audit gate is tested in test_publish.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import json
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import ckanapi
+import pytest
+import requests
+
+from odata.config import Settings, load_settings
+from odata.errors import OdataError
+from odata.portal import Instance, portal_up
+from odata.portal.processes import read_pid
+from odata.publish import publish_checked, publisher
+
+from .conftest import REPO, Portal
+from .proxy import Fault, FaultProxy
+
+PACKAGE = "prova-guasti"
+DATASETS = (PACKAGE, f"{PACKAGE}-f1")
+KEY = "0123456789abcdef" * 4
+KEEP = ("catalogo", "aprire-impresa-it", "aprire-impresa-en", "registro-imprese-it")
+
+
+@pytest.fixture(scope="module")
+def release(brief_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Release ``f1`` holding one package cut from the cassetto: its catalogue and 3 guides."""
+    root = tmp_path_factory.mktemp("faults")
+    folder = root / "build" / "releases" / "f1" / PACKAGE
+    shutil.copytree(brief_release / "cassetto-digitale", folder)
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["name"] = PACKAGE
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] in KEEP]
+    (folder / "datapackage.json").write_text(
+        json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    shutil.copytree(brief_release.parents[2] / "state", root / "state")
+    return folder.parent
+
+
+@pytest.fixture(scope="module")
+def proxy(portal: Portal) -> Iterator[FaultProxy]:
+    with FaultProxy(portal.url) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def fresh(ckan: ckanapi.RemoteCKAN, proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every scenario starts with no dataset of the package and no fault."""
+    for name in DATASETS:
+        with contextlib.suppress(ckanapi.NotFound):
+            ckan.action.dataset_purge(id=name)
+    proxy.reset()
+    proxy.before_write = None
+    monkeypatch.setattr(publisher, "CHUNK_ROWS", 5)
+
+
+def settings_for(release: Path, url: str, token: str) -> Settings:
+    root = release.parents[2]
+    return load_settings(
+        REPO / "odata.toml",
+        environ={"ODATA_PSEUDONYM_KEY": KEY, "ODATA_CKAN_TOKEN": token},
+        overrides={
+            "paths": {"build": str(root / "build"), "state": str(root / "state")},
+            "release": {"id": "f1"},
+            "portal": {
+                "url": url,
+                "organization": "odata-test",
+                "request_timeout": 3.0,
+                "deadline": 8.0,
+            },
+        },
+    )
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def wanted(release: Path) -> dict[str, str]:
+    """Resource name → sha256 of what the portal must hold."""
+    descriptor = release / PACKAGE / "datapackage.json"
+    out = {
+        r["name"]: str(r["hash"]).removeprefix("sha256:")
+        for r in json.loads(descriptor.read_text(encoding="utf-8"))["resources"]
+    }
+    out["datapackage"] = sha256(descriptor.read_bytes())
+    return out
+
+
+def rows(release: Path) -> int:
+    with (release / PACKAGE / "data" / "catalogo.csv").open(encoding="utf-8") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def check_complete(ckan: ckanapi.RemoteCKAN, release: Path, name: str) -> None:
+    """``name`` holds exactly the release: names, bytes and DataStore rows."""
+    dataset = ckan.action.package_show(id=name)
+    names = [r["name"] for r in dataset["resources"]]
+    assert sorted(names) == sorted(wanted(release)), f"{name}: {names}"
+    for resource in dataset["resources"]:
+        expected = wanted(release)[resource["name"]]
+        assert resource["hash"] == f"sha256:{expected}", resource["name"]
+        data = requests.get(resource["url"], timeout=30).content
+        assert sha256(data) == expected, resource["name"]
+        if resource["name"] == "catalogo":
+            found = ckan.action.datastore_search(resource_id=resource["id"], limit=1)
+            assert found["total"] == rows(release)
+
+
+def check_correct(ckan: ckanapi.RemoteCKAN, release: Path) -> None:
+    for name in DATASETS:
+        assert not ckan.action.package_show(id=name)["private"], name
+        check_complete(ckan, release, name)
+
+
+def check_nothing_public_is_partial(ckan: ckanapi.RemoteCKAN, release: Path) -> None:
+    for name in DATASETS:
+        try:
+            dataset = ckan.action.package_show(id=name)
+        except ckanapi.NotFound:
+            continue
+        if not dataset["private"]:
+            check_complete(ckan, release, name)
+
+
+def test_an_unchanged_rerun_sends_no_write_to_the_portal(
+    release: Path, proxy: FaultProxy, portal: Portal, ckan: ckanapi.RemoteCKAN
+) -> None:
+    settings = settings_for(release, proxy.url, portal.token)
+    publish_checked(settings, release)
+    assert proxy.traffic.total_writes > 0
+    check_correct(ckan, release)
+    proxy.reset()
+    result = publish_checked(settings, release)
+    assert proxy.traffic.total_writes == 0, proxy.traffic.writes
+    assert {s.action for s in result.steps} == {"unchanged"}
+
+
+def test_503_slow_answers_and_dropped_calls_are_retried_without_duplicates(
+    release: Path, proxy: FaultProxy, portal: Portal, ckan: ckanapi.RemoteCKAN
+) -> None:
+    proxy.reset(
+        Fault("package_create", 1, "drop-after"),  # made, but the answer is lost
+        Fault("resource_create", 1, "503"),
+        Fault("resource_create", 2, "drop-after"),  # made, but the answer is lost
+        Fault("datastore_create", 1, "drop-before"),
+        Fault("datastore_upsert", 2, "503"),
+        Fault("resource_create", 4, "delay", seconds=1.0),
+        Fault("package_patch", 1, "drop-before"),
+        Fault("resource_create", 6, "drop-after"),
+    )
+    publish_checked(settings_for(release, proxy.url, portal.token), release)
+    assert len(proxy.traffic.injected) == 8
+    check_correct(ckan, release)
+
+
+def test_an_answer_lost_in_the_middle_of_a_table_is_mended_by_one_more_run(
+    release: Path, proxy: FaultProxy, portal: Portal, ckan: ckanapi.RemoteCKAN
+) -> None:
+    """A retried insert whose first attempt did happen duplicates rows: the read-back sees it,
+    the run stops, and the next run reloads the table."""
+    settings = settings_for(release, proxy.url, portal.token)
+    proxy.reset(Fault("datastore_upsert", 2, "drop-after"))
+    with pytest.raises(OdataError, match="DataStore table of catalogo does not match"):
+        publish_checked(settings, release)
+    check_nothing_public_is_partial(ckan, release)
+    proxy.reset()
+    publish_checked(settings, release)
+    check_correct(ckan, release)
+
+
+def kill_portal(portal: Portal) -> None:
+    """SIGKILL CKAN's gunicorn, master and workers, as a crash would."""
+    pid = read_pid(Instance(portal.settings).pid_file("gunicorn"), "gunicorn")
+    assert pid is not None
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for victim in [pid, *map(int, children)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("at_write", [5, 12])
+def test_the_portal_killed_mid_publish_is_completed_by_one_more_run(
+    at_write: int,
+    release: Path,
+    proxy: FaultProxy,
+    portal: Portal,
+    ckan: ckanapi.RemoteCKAN,
+) -> None:
+    """Write 5 falls inside the first DataStore load, write 12 between two uploads."""
+    settings = settings_for(release, proxy.url, portal.token)
+
+    def crash(number: int, action: str) -> None:
+        if number == at_write:
+            kill_portal(portal)
+
+    proxy.before_write = crash
+    with pytest.raises(OdataError, match="kept failing"):
+        publish_checked(settings, release)
+    proxy.before_write = None
+    portal_up(portal.settings)
+    check_nothing_public_is_partial(ckan, release)
+    publish_checked(settings, release)
+    check_correct(ckan, release)
+
+
+def test_a_token_revoked_mid_way_stops_the_run_and_a_new_token_completes_it(
+    release: Path, proxy: FaultProxy, portal: Portal, ckan: ckanapi.RemoteCKAN
+) -> None:
+    user = "editor-guasti"
+    with contextlib.suppress(ckanapi.ValidationError):
+        ckan.action.user_create(name=user, email="editor@example.org", password="x" * 12)
+    ckan.action.organization_member_create(id="odata-test", username=user, role="editor")
+    first = ckan.action.api_token_create(user=user, name="faults")["token"]
+    settings = settings_for(release, proxy.url, first)
+
+    def revoke(number: int, action: str) -> None:
+        if number == 9:
+            ckan.action.api_token_revoke(token=first)
+
+    proxy.before_write = revoke
+    with pytest.raises(OdataError, match="may not call") as raised:
+        publish_checked(settings, release)
+    assert first not in str(raised.value) and first not in repr(raised.value.__dict__)
+    proxy.before_write = None
+    check_nothing_public_is_partial(ckan, release)
+    second = ckan.action.api_token_create(user=user, name="faults-2")["token"]
+    publish_checked(settings_for(release, proxy.url, second), release)
+    check_correct(ckan, release)
+
+
+def test_a_duplicate_left_by_an_older_version_is_removed(
+    release: Path, proxy: FaultProxy, portal: Portal, ckan: ckanapi.RemoteCKAN
+) -> None:
+    settings = settings_for(release, proxy.url, portal.token)
+    publish_checked(settings, release)
+    guide = release / PACKAGE / "guides" / "aprire-impresa-it.html"
+    with guide.open("rb") as handle:
+        ckan.action.resource_create(
+            package_id=PACKAGE,
+            name="aprire-impresa-it",
+            name_translated=json.dumps({"it": "Copia", "en": "Copy"}),
+            upload=handle,
+            format="HTML",
+        )
+    result = publish_checked(settings, release)
+    assert [s.why for s in result.steps if s.action == "delete"] == ["duplicate of the same name"]
+    check_correct(ckan, release)
