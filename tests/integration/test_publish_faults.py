@@ -29,7 +29,7 @@ import pytest
 import requests
 
 from odata.config import Settings, load_settings
-from odata.errors import OdataError
+from odata.errors import DataError, OdataError
 from odata.portal import Instance, portal_up
 from odata.portal.processes import read_pid
 from odata.publish import publish_checked, publisher
@@ -268,3 +268,28 @@ def test_a_duplicate_left_by_an_older_version_is_removed(
     result = publish_checked(settings, release)
     assert [s.why for s in result.steps if s.action == "delete"] == ["duplicate of the same name"]
     check_correct(ckan, release)
+
+
+def test_a_field_the_portals_schema_requires_is_reported_before_any_write(
+    release: Path, proxy: FaultProxy, portal: Portal, tmp_path: Path
+) -> None:
+    copy = tmp_path / "f1"
+    shutil.copytree(release, copy)
+    path = copy / PACKAGE / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["description_translated"]["en"] = ""
+    descriptor["resources"][1]["title_translated"] = {"it": "Guida", "en": ""}
+    path.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    settings = settings_for(release, proxy.url, portal.token)
+    for dry_run in (True, False):
+        with pytest.raises(DataError, match="requires fields") as raised:
+            publish_checked(settings, copy, dry_run=dry_run)
+        found = {(p.file, p.column) for p in raised.value.problems}
+        resource = descriptor["resources"][1]["name"]
+        assert found == {
+            (PACKAGE, "notes_translated"),
+            (f"{PACKAGE}-f1", "notes_translated"),
+            (f"{PACKAGE}/{resource}", "name_translated"),
+            (f"{PACKAGE}-f1/{resource}", "name_translated"),
+        }
+    assert proxy.traffic.total_writes == 0

@@ -12,6 +12,7 @@ from odata.errors import DataError, PortalError
 from odata.publish.client import Portal
 from odata.publish.mapping import DatasetSpec, datasets_of_release
 from odata.publish.publisher import Step, apply_plan, make_plan
+from odata.publish.schema import missing_required
 
 __all__ = ["PublishResult", "Step", "check_release", "publish_checked", "publish_release"]
 
@@ -107,6 +108,13 @@ def publish_checked(
         portal.identity(settings.portal.organization)
     specs = datasets_of_release(folder, settings)
     _check_tags(specs)
+    missing = missing_required(portal, specs)
+    if missing:
+        raise DataError(
+            "the portal requires fields the release leaves empty: nothing was published",
+            problems=missing,
+            hint="fill them in datapackage/<name>/package.yaml or [publisher], and rebuild",
+        )
     steps = make_plan(portal, specs)
     if not dry_run:
         apply_plan(portal, specs, steps, token, progress)
