@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the tests and the demo need (installed with apt-get when missing).
-APT_PACKAGES := chromium fonts-dejavu-core
+APT_PACKAGES := chromium fonts-dejavu-core fonts-wqy-microhei
 PYTEST_ARGS ?=
 
 .PHONY: help setup demo demo-down portal-down test test-fast lint docs bench refdata lock portal-lock clean

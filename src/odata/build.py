@@ -11,7 +11,10 @@ The flow, all or nothing:
    (UTF-8, comma, long format) and a minimal ``datapackage.json`` with the ``x-odata`` specs;
 5. audit the written files (:func:`~odata.anonymize.audit.audit_release`), joined with the
    previous release, and write each package's disclosure note and public audit summary;
-6. scan every written file for personal data (:func:`~odata.anonymize.pii.scan_paths`);
+   then the ``cassetto-digitale`` package (:func:`~odata.cassetto.write_cassetto`: every
+   guide as HTML and as the PDF Chromium prints from it);
+6. scan every written file for personal data (:func:`~odata.anonymize.pii.scan_paths`; a
+   PDF's text is read with pypdf);
 7. only when the audit passed and the scan is clean, rename the temporary folder to
    ``build/releases/<id>`` (one atomic rename); otherwise remove it and raise
    :class:`~odata.errors.DisclosureError`.
@@ -232,7 +235,8 @@ def build_release(
         result.release = release
         _write_notes(temp, tableset, result, suppressed, settings, before)
         _complete_packages(temp, tableset, settings, extra)
-        write_cassetto(temp, settings)
+        clock.stage("cassetto")
+        write_cassetto(temp, settings)  # the guides as HTML and PDF (one Chromium prints all)
         clock.stage("scan")
         hits = scan_paths([temp], known, allow=[settings.publisher.email])
         report = _write_report(

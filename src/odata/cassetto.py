@@ -4,9 +4,11 @@ The guides are Markdown files in the repository (``cassetto/guides/<topic>/<lang
 YAML front matter: title, topic, language, audience, summary, reviewed, sources; see
 cassetto/README.md) listed by ``cassetto/catalogue.yaml``. :func:`write_cassetto` renders each
 to a self-contained, accessible HTML page (``lang`` and ``dir`` set, right to left for Arabic,
-no script, no external resource), writes the catalogue table (one row per guide and language)
-and the package descriptor. A catalogue that claims a language with no file, or a guide that
-the catalogue does not list, fails the build.
+no script, no external resource), prints that same page to a tagged PDF beside it (one
+Chromium for every guide, dated with the release, so a release prints the same bytes; see
+:mod:`odata.pdf`), writes the catalogue table (one row per guide, language and format) and the
+package descriptor. A catalogue that claims a language with no file, or a guide that the
+catalogue does not list, fails the build.
 """
 
 from __future__ import annotations
@@ -25,10 +27,14 @@ from markdown_it import MarkdownIt
 from odata.config import Settings
 from odata.errors import ConfigError, display_path
 from odata.packages.descriptor import bytes_and_hash
+from odata.pdf import print_pdfs
 
-__all__ = ["PACKAGE", "Guide", "read_guides", "write_cassetto"]
+__all__ = ["FORMATS", "PACKAGE", "Guide", "read_guides", "write_cassetto"]
 
 PACKAGE = "cassetto-digitale"
+#: Every guide is published in each format: the HTML page and the PDF printed from it.
+FORMATS = ("html", "pdf")
+_MEDIATYPES = {"html": "text/html", "pdf": "application/pdf"}
 RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur"})
 _REQUIRED = ("title", "topic", "language", "audience", "summary", "reviewed", "sources")
 _LANGUAGE_NAMES = {
@@ -56,7 +62,16 @@ class Guide:
 
     @property
     def resource(self) -> str:
+        """The name of the HTML resource (the PDF's is :meth:`resource_of` ``"pdf"``)."""
         return f"{self.topic}-{self.language}"
+
+    def resource_of(self, fmt: str) -> str:
+        """The resource name of the guide in format ``fmt`` (``html`` keeps the plain name)."""
+        return self.resource if fmt == "html" else f"{self.resource}-{fmt}"
+
+    def path_of(self, fmt: str) -> str:
+        """The file of the guide in format ``fmt``, relative to the package folder."""
+        return f"guides/{self.resource}.{fmt}"
 
 
 def read_guides(folder: Path) -> tuple[dict[str, Any], list[Guide]]:
@@ -136,11 +151,19 @@ def render(guide: Guide) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
-body {{ font-family: system-ui, "Noto Sans", "Noto Sans Arabic", "Noto Sans CJK SC", sans-serif;
+body {{ font-family: system-ui, "Noto Sans", "Noto Sans Arabic", "WenQuanYi Micro Hei",
+  "Noto Sans CJK SC", sans-serif;
   max-width: 42rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; color: #1b1b1b; }}
 h1, h2, h3 {{ line-height: 1.25; }}
 a {{ color: #0b5cad; }}
 footer {{ margin-top: 3rem; font-size: 0.9rem; color: #444; border-top: 1px solid #ccc; }}
+@media print {{
+  body {{ margin: 0 auto; }}
+  h1, h2, h3 {{ break-after: avoid; }}
+  tr, li {{ break-inside: avoid; }}
+  main a[href^="http"]::after {{ content: "(" attr(href) ")"; font-size: 0.85em;
+    margin: 0 0.3em; direction: ltr; unicode-bidi: isolate; }}
+}}
 </style>
 </head>
 <body>
@@ -153,29 +176,41 @@ footer {{ margin-top: 3rem; font-size: 0.9rem; color: #444; border-top: 1px soli
 
 
 def write_cassetto(root: Path, settings: Settings) -> Path:
-    """Write the ``cassetto-digitale`` package under ``root`` (a release folder being built);
-    return its descriptor."""
+    """Write the ``cassetto-digitale`` package under ``root`` (a release folder being built):
+    every guide as HTML and as PDF, the catalogue table and the descriptor; return the
+    descriptor.
+
+    Raises:
+        ConfigError: the catalogue and the guides disagree, or a front matter is bad.
+        PrintError: Chromium is missing or could not print a guide.
+    """
     folder = root / PACKAGE
     _, guides = read_guides(settings.path("cassetto"))  # the catalogue chose the guides
     (folder / "guides").mkdir(parents=True)
     (folder / "data").mkdir()
-    rows = []
     for guide in guides:
-        name = f"guides/{guide.resource}.html"
-        (folder / name).write_text(render(guide), encoding="utf-8")
-        rows.append(
-            {
-                "argomento": guide.topic,
-                "titolo": guide.title,
-                "lingua": guide.language,
-                "pubblico": guide.audience,
-                "formato": "html",
-                "revisione": guide.reviewed.isoformat(),
-                "risorsa": guide.resource,
-                "sintesi": guide.summary,
-            }
-        )
-    frame = pd.DataFrame(rows).sort_values(["argomento", "lingua"])
+        (folder / guide.path_of("html")).write_text(render(guide), encoding="utf-8")
+    print_pdfs(  # the PDF is printed from the very page published beside it
+        [(folder / g.path_of("html"), folder / g.path_of("pdf")) for g in guides],
+        settings.release.created,
+        creator="odata cassetto",
+        tagged=True,
+    )
+    rows = [
+        {
+            "argomento": guide.topic,
+            "titolo": guide.title,
+            "lingua": guide.language,
+            "pubblico": guide.audience,
+            "formato": fmt,
+            "revisione": guide.reviewed.isoformat(),
+            "risorsa": guide.resource_of(fmt),
+            "sintesi": guide.summary,
+        }
+        for guide in guides
+        for fmt in FORMATS
+    ]
+    frame = pd.DataFrame(rows).sort_values(["argomento", "lingua", "formato"])
     frame.to_csv(folder / "data" / "catalogo.csv", index=False, lineterminator="\n")
     return _descriptor(folder, guides, settings)
 
@@ -219,29 +254,30 @@ def _descriptor(folder: Path, guides: list[Guide], settings: Settings) -> Path:
         }
     ]
     for guide in sorted(guides, key=lambda g: (g.topic, g.language)):
-        path = f"guides/{guide.resource}.html"
         language_it, language_en = _LANGUAGE_NAMES.get(guide.language, (guide.language,) * 2)
-        resources.append(
-            {
-                "name": guide.resource,
-                "path": path,
-                "format": "html",
-                "mediatype": "text/html",
-                "encoding": "utf-8",
-                "title": guide.title,
-                "description": guide.summary,
-                "languages": [guide.language],
-                "x-odata-guide": {
-                    "topic": guide.topic,
-                    "audience": guide.audience,
-                    "reviewed": guide.reviewed.isoformat(),
-                    "language_it": language_it,
-                    "language_en": language_en,
-                    "sources": [{"title": t, "path": u} for t, u in guide.sources],
-                },
-                **bytes_and_hash(folder / path),
-            }
-        )
+        for fmt in FORMATS:
+            path = guide.path_of(fmt)
+            resources.append(
+                {
+                    "name": guide.resource_of(fmt),
+                    "path": path,
+                    "format": fmt,
+                    "mediatype": _MEDIATYPES[fmt],
+                    **({"encoding": "utf-8"} if fmt == "html" else {}),
+                    "title": guide.title if fmt == "html" else f"{guide.title} (PDF)",
+                    "description": guide.summary,
+                    "languages": [guide.language],
+                    "x-odata-guide": {
+                        "topic": guide.topic,
+                        "audience": guide.audience,
+                        "reviewed": guide.reviewed.isoformat(),
+                        "language_it": language_it,
+                        "language_en": language_en,
+                        "sources": [{"title": t, "path": u} for t, u in guide.sources],
+                    },
+                    **bytes_and_hash(folder / path),
+                }
+            )
     descriptor = {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         **meta,

@@ -200,6 +200,10 @@ def test_the_cassetto_search_finds_a_guide_that_opens_in_the_readers_language(
     assert href is not None and href.endswith("-en.html")
     answer = page.request.get(f"{live.url}{href}")
     assert answer.status == 200 and "<h1" in answer.text()
+    pdf = catalogue.locator("a.odata-guide-pdf").get_attribute("href")
+    assert pdf is not None and pdf.endswith("-en.pdf")
+    printed = page.request.get(f"{live.url}{pdf}")
+    assert printed.status == 200 and printed.body().startswith(b"%PDF-")
     assert not guard.aborted
 
 

@@ -213,3 +213,20 @@ def test_kernels_take_the_default_view_from_the_static_render(
     fresh = live.prepare("cassetto", settings)
     assert isinstance(fresh, live.BriefApp)
     assert len(fresh.brief._html) == len(fresh.brief.layout)  # drawn by the kernel itself
+
+
+def test_the_cassetto_lists_each_guide_once_with_its_pdf(
+    briefs: dict[str, Brief], brief_release: Path
+) -> None:
+    """The catalogue has a row per format; the brief counts guides, and links each PDF."""
+    brief = briefs["cassetto"]
+    state = parse_state("lang=en", brief.filters("en"))
+    text = (brief_release / "cassetto-digitale/data/catalogo.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    html_rows = [r for r in rows if r["formato"] == "html"]
+    assert len(rows) == 2 * len(html_rows)
+    counts = brief.panel("guide-argomento", state).data
+    assert int(counts.select_dtypes("number").sum().sum()) == len(html_rows)
+    page = brief.panel_html("catalogo", state)
+    assert page.count('class="odata-guide-pdf"') == len({r["argomento"] for r in html_rows})
+    assert 'href="/cassetto/guide/aprire-impresa-en.pdf"' in page

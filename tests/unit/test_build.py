@@ -228,14 +228,16 @@ def test_disclosure_note_is_bilingual_and_has_no_private_parameter(built: Built)
 
 
 def test_same_inputs_give_identical_files(built: Built, tmp_path: Path) -> None:
-    """The same sources, key and release id in another folder give the same bytes, Parquet
-    and descriptor included (no clock anywhere but the configured ``created``)."""
+    """The same sources, key and release id in another folder give the same bytes, Parquet,
+    the guides' PDFs and descriptors included (no clock anywhere but the configured
+    ``created``)."""
     (tmp_path / "state").mkdir()
     shutil.copy(built.root / "state" / "private.toml", tmp_path / "state" / "private.toml")
     again = build_release(settings_for(tmp_path, "r1", built.sources))
     first = sorted(p.relative_to(built.first.path) for p in built.first.path.rglob("*"))
     assert first == sorted(p.relative_to(again.path) for p in again.path.rglob("*"))
     assert any(p.suffix == ".parquet" for p in first)
+    assert any(p.suffix == ".pdf" for p in first)  # printed by Chromium, dated by the release
     for name in first:
         if (built.first.path / name).is_file():
             assert (built.first.path / name).read_bytes() == (again.path / name).read_bytes(), name

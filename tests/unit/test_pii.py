@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import logging
 import pickle
 from pathlib import Path
 
@@ -291,18 +290,61 @@ def test_known_values_are_never_kept_in_clear_or_serialised() -> None:
         pickle.dumps(known)
 
 
-def test_folders_are_walked_pdfs_are_skipped_and_missing_paths_fail(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_folders_are_walked_and_missing_paths_fail(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.txt").write_text(f"x\n{EMAIL}\n", encoding="utf-8")
-    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.7\n" + EMAIL.encode())
-    with caplog.at_level(logging.WARNING, logger="odata.anonymize.pii"):
-        problems = scan_paths([tmp_path])
-    assert where(problems) == [("a.txt", 2, "email", "pii-found")]
-    assert "PDF not scanned" in caplog.text
+    assert where(scan_paths([tmp_path])) == [("a.txt", 2, "email", "pii-found")]
     with pytest.raises(SourceError):
         scan_paths([tmp_path / "missing.csv"])
+
+
+def tiny_pdf(pages: list[list[str]]) -> bytes:
+    """A minimal PDF: each page's strings (ASCII) as lines of Helvetica."""
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for i, lines in enumerate(pages):
+        shown = " ".join(f"({line}) Tj 0 -14 Td" for line in lines)
+        stream = f"BT /F1 12 Tf 72 720 Td {shown} ET".encode()
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * i)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_a_pdf_is_scanned_by_its_text_line_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "lettera.pdf"
+    path.write_bytes(tiny_pdf([["Gentile utente,", "ecco la guida."], [f"Codice: {CODE}"]]))
+    assert CODE.encode() in path.read_bytes()  # uncompressed, yet only its text is scanned
+    problems = scan_paths([tmp_path], known_persons())
+    assert where(problems) == [("lettera.pdf", 3, "codice-fiscale", "pii-found")]
+    assert_no_value_echoed(problems)
+    path.write_bytes(tiny_pdf([["Gentile utente,", "ecco la guida."]]))
+    assert scan_paths([path], known_persons()) == []
+
+
+def test_a_pdf_that_cannot_be_read_fails_the_scan(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + EMAIL.encode())  # not a PDF a reader can open
+    with pytest.raises(SourceError, match="PDF"):
+        scan_paths([tmp_path])
 
 
 def test_many_hits_in_one_file_are_capped(tmp_path: Path) -> None:

@@ -8,10 +8,10 @@ found, **never the matched text**. A hit fails the build (the caller raises Disc
 What is read: CSV/TSV, JSON (string escapes decoded, so ``\\u00e0`` and ``\\n`` inside
 strings do not hide a value), Jupyter notebooks (sources, outputs and metadata; image payloads
 skipped), HTML/XML/SVG (tags and attributes kept, entities decoded), Markdown, plain text and
-logs, and Parquet (its rows as CSV; row = CSV row, header = 1). Any other file is read as text
-unless it looks binary (a NUL byte). **PDFs are not scanned**: no light text extractor is
-installed, so each PDF is logged as skipped; scan the HTML the PDF is printed from. Text is
-compared case- and accent-insensitively (NFKD, ASCII, lower case).
+logs, Parquet (its rows as CSV; row = CSV row, header = 1) and PDF (the text pypdf extracts,
+pages in order, each page starting on a new line; row = line of that text). Any other file is
+read as text unless it looks binary (a NUL byte). Text is compared case- and
+accent-insensitively (NFKD, ASCII, lower case).
 
 Detectors (the Problem's ``column``):
 
@@ -94,6 +94,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from odata.errors import Problem, SourceError, display_path
+from odata.pdf import pdf_text
 from odata.reference import read_codes
 from odata.sources.codice_fiscale import is_valid
 
@@ -507,8 +508,7 @@ def _read_text(path: Path) -> str | None:
     """The text to scan, with line breaks where the file has them; None when not scanned."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        log.warning("%s: PDF not scanned (no text extractor installed)", display_path(path))
-        return None
+        return pdf_text(path)  # what a reader copies out of the PDF
     try:
         if suffix == ".parquet":
             return _parquet_text(path)

@@ -39,7 +39,17 @@ class Cassetto(Brief):
     )
 
     def catalogue(self) -> pd.DataFrame:
-        return self.frame("catalogo")
+        """One row per guide and language: the HTML rows (each also has a PDF row)."""
+        frame = self.frame("catalogo")
+        return frame[frame["formato"] == "html"]
+
+    def pdf_of(self, topic: str, lang: str) -> str | None:
+        """The resource name of the PDF of a guide in a language, if the catalogue has one."""
+        frame = self.frame("catalogo")
+        found = frame[
+            (frame["formato"] == "pdf") & (frame["argomento"] == topic) & (frame["lingua"] == lang)
+        ]
+        return str(found["risorsa"].iloc[0]) if len(found) else None
 
     def topic_titles(self, lang: str) -> dict[str, str]:
         """Topic → title of its guide in ``lang`` (Italian when there is none in ``lang``)."""
@@ -134,11 +144,19 @@ class Cassetto(Brief):
                     by_language.items(), key=lambda kv: list(LANGUAGE_NAMES).index(kv[0])
                 )
             )
+            pdf = self.pdf_of(str(topic), str(main["lingua"]))
+            pdf_link = (
+                f' · <a class="odata-guide-pdf" href="{html.escape(self.guide_url(pdf))}" '
+                f'type="application/pdf">PDF</a>'
+                if pdf
+                else ""
+            )
             items.append(
                 f'<li class="odata-guide" data-topic="{html.escape(str(topic))}">'
                 f'<a class="odata-guide-main" '
                 f'href="{html.escape(self.guide_url(main["risorsa"]))}" '
                 f'lang="{main["lingua"]}"><strong>{html.escape(main["titolo"])}</strong></a>'
+                f"{pdf_link}"
                 f'<br><span lang="{main["lingua"]}">{html.escape(main["sintesi"])}</span>'
                 f"<br><small>{t('open_guide', lang)}: {links}</small></li>"
             )

@@ -112,8 +112,10 @@ class ReleaseTables:
         return f"{base}#{resource}" if base else ""
 
     def guide_url(self, package: str, resource: str) -> str:
-        """Guides of an offline release are served by ``odata briefs serve`` itself."""
-        return f"/cassetto/guide/{urllib.parse.quote(resource)}.html"
+        """Guides of an offline release are served by ``odata briefs serve`` itself (a guide's
+        PDF is the resource ``<guide>-pdf``, the file ``<guide>.pdf``)."""
+        stem, pdf = resource.removesuffix("-pdf"), resource.endswith("-pdf")
+        return f"/cassetto/guide/{urllib.parse.quote(stem)}.{'pdf' if pdf else 'html'}"
 
 
 @dataclass

@@ -216,7 +216,7 @@ def brief_routes(options: ServeOptions, voila_kwargs: dict[str, Any]) -> list[tu
             (files, BriefFileHandler, {"path": str(options.static_dir)}),
         ]
     if options.guides_dir is not None:  # offline: the cassetto's guides come from the release
-        guide = r"/cassetto/guide/([a-z0-9][a-z0-9-]*\.html)"
+        guide = r"/cassetto/guide/([a-z0-9][a-z0-9-]*\.(?:html|pdf))"
         routes.append((guide, BriefFileHandler, {"path": str(options.guides_dir)}))
     return [*routes, (r"/.*", NotFoundHandler)]
 

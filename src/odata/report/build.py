@@ -3,7 +3,8 @@
 The notebooks in ``notebooks/`` run in order with papermill (their ``parameters`` cell gets
 the release folder), each displaying one chapter. Their HTML outputs are joined into one
 self-contained page (inline CSS and SVG, no script, no external request), printed to PDF by
-Debian's Chromium, and both files are scanned for personal data before they are kept.
+Debian's Chromium (:mod:`odata.pdf`), and both files are scanned for personal data before
+they are kept.
 """
 
 from __future__ import annotations
@@ -13,29 +14,26 @@ import logging
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any
 
-from odata.anonymize.pii import scan_paths, scan_text
+from odata.anonymize.pii import scan_paths
 from odata.briefs.style import CSS
 from odata.build import resolve_release
 from odata.config import Settings
 from odata.errors import DisclosureError, OdataError
+from odata.pdf import print_pdf
 
-__all__ = ["CHROMIUM", "REPORT_FOLDER", "ReportResult", "build_report", "report_files"]
+__all__ = ["REPORT_FOLDER", "ReportResult", "build_report", "report_files"]
 
 log = logging.getLogger(__name__)
 
-CHROMIUM = Path("/usr/bin/chromium")
 PACKAGE = "progetto-imprese-migranti"  # the programme's dataset: the report is published with it
 REPORT_FOLDER = "rapporto"
 
 
 class ReportError(OdataError):
-    """The report could not be executed or printed."""
+    """Raised when the report notebooks are missing or one fails to execute."""
 
     code = "report-failed"
 
@@ -75,7 +73,7 @@ def build_report(settings: Settings, release: str | None = None) -> ReportResult
         draft_html = Path(scratch) / html_path.name
         draft_html.write_text(page, encoding="utf-8")
         draft_pdf = Path(scratch) / pdf_path.name
-        pages = print_pdf(draft_html, draft_pdf, settings.release.created)
+        pages = print_pdf(draft_html, draft_pdf, settings.release.created, creator="odata report")
         _scan(draft_html, draft_pdf, settings)
         html_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(draft_html, html_path)
@@ -158,76 +156,9 @@ _PRINT_CSS = """
 """
 
 
-def print_pdf(page: Path, pdf: Path, created: date) -> int:
-    """Print the page with Debian's Chromium (headless, no network); return the page count.
-
-    The PDF's dates are set to the release's date, so the same release prints the same bytes
-    and an unchanged report is not uploaded again. Chromium is driven from a thread of its
-    own: Playwright's sync API refuses to run where an asyncio loop is already running (a
-    notebook, a test session that also drives a browser)."""
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        worker.submit(_print, page, pdf).result()
-    return _dated(pdf, created)
-
-
-def _print(page: Path, pdf: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        raise ReportError("Debian's chromium is needed to print the PDF", file=str(CHROMIUM),
-                          hint="make setup installs it (apt-get install chromium)")  # fmt: skip
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless=new", "--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            context = browser.new_context()
-            context.route("**/*", _local_only)  # the page is self-contained: prove it
-            tab = context.new_page()
-            tab.goto(page.resolve().as_uri())
-            tab.emulate_media(media="print")
-            tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-            tab.pdf(
-                path=str(pdf),
-                format="A4",
-                print_background=True,
-                margin={"top": "18mm", "bottom": "18mm", "left": "15mm", "right": "15mm"},
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=(
-                    '<div style="font-size:8px;width:100%;text-align:center">'
-                    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
-                ),
-            )
-        finally:
-            browser.close()
-
-
-def _dated(pdf: Path, created: date) -> int:
-    from pypdf import PdfReader, PdfWriter
-
-    stamp = f"D:{created:%Y%m%d}000000+00'00'"
-    writer = PdfWriter(clone_from=PdfReader(str(pdf)))
-    writer.add_metadata({"/CreationDate": stamp, "/ModDate": stamp, "/Creator": "odata report"})
-    with pdf.open("wb") as handle:
-        writer.write(handle)
-    return len(writer.pages)
-
-
-def _local_only(route: Any) -> None:
-    if route.request.url.startswith("file:"):
-        route.continue_()
-    else:
-        route.abort()
-
-
 def _scan(page: Path, pdf: Path, settings: Settings) -> None:
-    """No personal data in the HTML or in the PDF's text."""
-    from pypdf import PdfReader
-
-    problems = scan_paths([page], allow=[settings.publisher.email])
-    text = "\n".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
-    problems += scan_text(text, file=pdf.name, allow=[settings.publisher.email])
+    """No personal data in the HTML or in the PDF's text (the scan reads a PDF's text)."""
+    problems = scan_paths([page, pdf], allow=[settings.publisher.email])
     if problems:
         raise DisclosureError("the report holds what looks like personal data", problems=problems,
                               hint="nothing was written; check the chapters' text")  # fmt: skip
