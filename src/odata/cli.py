@@ -573,9 +573,26 @@ def build(
 @click.option(
     "--dry-run", is_flag=True, help="Print the plan (what would change, and why); write nothing."
 )
+@click.option(
+    "--embargo-until",
+    metavar="DATETIME",
+    help="Publish the edition private until this ISO 8601 time (Europe/Rome if no offset).",
+)
+@click.option(
+    "--release-due",
+    is_flag=True,
+    help="Only make public a release whose embargo has passed; otherwise do nothing.",
+)
 @json_option
 @pass_options
-def publish(options: Options, release: str | None, dry_run: bool, as_json: bool) -> None:
+def publish(
+    options: Options,
+    release: str | None,
+    dry_run: bool,
+    embargo_until: str | None,
+    release_due: bool,
+    as_json: bool,
+) -> None:
     """Publish a built release to the CKAN portal: only what changed, safely, verified.
 
     Validates and audits RELEASE again (default: [release] id of odata.toml), checks that the
@@ -586,10 +603,17 @@ def publish(options: Options, release: str | None, dry_run: bool, as_json: bool)
     private until every resource is uploaded and read back; an interrupted run is finished by
     running the command again. An unchanged release makes no write call.
 
+    Every dataset carries the package's edition history (changelog); a withdrawn edition is
+    refused. With --embargo-until the edition datasets stay private until that time and the
+    latest datasets keep the previous edition; any later run (a cron job with --release-due)
+    publishes the release once the time has passed.
+
     \b
     Example:
         odata publish --dry-run
         odata publish 2026-q3
+        odata publish 2026-q4 --embargo-until 2027-01-15T10:00
+        odata publish 2026-q4 --release-due
     """
     from odata.publish import publish_release
 
@@ -600,8 +624,14 @@ def publish(options: Options, release: str | None, dry_run: bool, as_json: bool)
             console.err.print(f"[dim]publish · {name}[/]")
 
     result = publish_release(
-        settings, release or settings.release.id, dry_run=dry_run, progress=progress
+        settings,
+        release or settings.release.id,
+        dry_run=dry_run,
+        progress=progress,
+        embargo_until=embargo_until,
+        release_due=release_due,
     )
+    embargo = result.embargo_until.isoformat() if result.embargo_until else None
     counts: dict[str, int] = {}
     for step in result.steps:
         counts[step.action] = counts.get(step.action, 0) + 1
@@ -614,20 +644,65 @@ def publish(options: Options, release: str | None, dry_run: bool, as_json: bool)
                     "writes": result.writes,
                     "plan": [dataclasses.asdict(s) for s in result.steps],
                     "datasets": result.urls,
+                    "embargo_until": embargo,
+                    "note": result.note,
                 }
             )
         )
+        return
+    if result.note:
+        console.err.print(f"Nothing to do: {result.note}")
         return
     for step in result.steps:
         if step.action != "unchanged" or step.resource is None:
             target = step.dataset + (f" / {step.resource}" if step.resource else "")
             console.out.print(f"{step.action:9} {target}  ({step.why})")
+    if embargo:
+        console.err.print(f"Under embargo until {embargo}: the edition datasets stay private")
     summary = ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
     verb = "Published" if result.applied else "Plan (dry run, nothing written)"
     console.err.print(f"{verb}: {summary}; {result.writes} write calls")
     if result.applied:
         for name, url in result.urls.items():
             console.out.print(f"{name}: {url}")
+
+
+@cli.command()
+@click.argument("edition")
+@click.option(
+    "--reason",
+    required=True,
+    help="Why, in a sentence (published in the notice; Italian and English if you can).",
+)
+@click.option("--dry-run", is_flag=True, help="List the datasets it would withdraw; write nothing.")
+@json_option
+@pass_options
+def withdraw(options: Options, edition: str, reason: str, dry_run: bool, as_json: bool) -> None:
+    """Withdraw an edition from the portal (a disclosure incident, an erratum).
+
+    EDITION is a release id. Its edition datasets, and a latest dataset that still holds it,
+    lose their data (DataStore tables dropped, files overwritten, resources deleted) but keep
+    their page, which shows a notice with the date and REASON. The package's changelog marks
+    the edition withdrawn, and `odata publish` refuses it from then on: publish a corrected
+    release under a new id.
+
+    \b
+    Example:
+        odata withdraw 2026-q3 --reason "Errore nei dati / data error" --dry-run
+        odata withdraw 2026-q3 --reason "Errore nei dati / data error"
+    """
+    from odata.publish.withdraw import withdraw_edition
+
+    result = withdraw_edition(options.settings(), edition, reason, dry_run=dry_run)
+    if as_json:
+        console.out.print_json(json.dumps(dataclasses.asdict(result)))
+        return
+    for name in result.datasets:
+        console.out.print(name)
+    verb = "Withdrawn" if result.applied else "Would withdraw (dry run, nothing written)"
+    console.err.print(
+        f"{verb}: edition {edition}, {len(result.datasets)} datasets, {result.removed} resources"
+    )
 
 
 @cli.command()

@@ -23,6 +23,7 @@ __all__ = [
     "Problem",
     "PublishError",
     "SourceError",
+    "UsageError",
     "ValidationFailed",
     "display_path",
 ]
@@ -109,6 +110,13 @@ class OdataError(Exception):
     def __str__(self) -> str:
         where = ":".join(str(p) for p in (self.file, self.row, self.column) if p is not None)
         return f"{where}: {self.reason}" if where else self.reason
+
+
+class UsageError(OdataError):
+    """Raised when an option's value is readable but makes no sense (a past embargo)."""
+
+    exit_code = ExitCode.USAGE
+    code = "bad-usage"
 
 
 class ConfigError(OdataError):

@@ -10,12 +10,16 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ckanapi
 import pytest
 
 from odata.config import Settings, load_settings
 from odata.portal import Instance, portal_down, portal_up
+
+if TYPE_CHECKING:
+    from .proxy import FaultProxy
 
 from ..conftest import REPO
 
@@ -78,3 +82,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def release(brief_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small release ``f1`` of small.py."""
+    from .small import cut_release
+
+    return cut_release(brief_release, tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture(scope="session")
+def proxy(portal: Portal) -> Iterator[FaultProxy]:
+    """The fault-injection proxy in front of the test portal (no fault until a test asks)."""
+    from .proxy import FaultProxy
+
+    with FaultProxy(portal.url) as running:
+        yield running

@@ -6,63 +6,36 @@ run, after which the portal must be correct: every dataset public, no duplicate 
 private leftover, every resource the release's bytes and every DataStore table its rows. While
 a run is broken off, no public dataset may show a missing or stale resource.
 
-The release is a small package cut from the test release (a table and three files) so each
-scenario publishes from scratch in seconds; the DataStore is loaded five rows a call so a
-fault can fall in the middle of a table. It holds no statistical table, so it goes straight to
-`publish_checked` (the validation and audit gate is tested in test_publish.py).
+The package is small (see small.py) so each scenario publishes from scratch in seconds; the
+DataStore is loaded five rows a call so a fault can fall in the middle of a table.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import hashlib
 import json
 import os
 import shutil
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import ckanapi
 import pytest
-import requests
 
-from odata.config import Settings, load_settings
 from odata.errors import DataError, OdataError
 from odata.portal import Instance, portal_up
 from odata.portal.processes import read_pid
 from odata.publish import publish_checked, publisher
 
-from .conftest import REPO, Portal
+from .conftest import Portal
 from .proxy import Fault, FaultProxy
-
-PACKAGE = "prova-guasti"
-DATASETS = (PACKAGE, f"{PACKAGE}-f1")
-KEY = "0123456789abcdef" * 4
-KEEP = ("catalogo", "aprire-impresa-it", "aprire-impresa-en", "registro-imprese-it")
-
-
-@pytest.fixture(scope="module")
-def release(brief_release: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Release ``f1`` holding one package cut from the cassetto: its catalogue and 3 guides."""
-    root = tmp_path_factory.mktemp("faults")
-    folder = root / "build" / "releases" / "f1" / PACKAGE
-    shutil.copytree(brief_release / "cassetto-digitale", folder)
-    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor["name"] = PACKAGE
-    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] in KEEP]
-    (folder / "datapackage.json").write_text(
-        json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    shutil.copytree(brief_release.parents[2] / "state", root / "state")
-    return folder.parent
-
-
-@pytest.fixture(scope="module")
-def proxy(portal: Portal) -> Iterator[FaultProxy]:
-    with FaultProxy(portal.url) as running:
-        yield running
+from .small import (
+    DATASETS,
+    PACKAGE,
+    check_correct,
+    check_nothing_public_is_partial,
+    settings_for,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -74,75 +47,6 @@ def fresh(ckan: ckanapi.RemoteCKAN, proxy: FaultProxy, monkeypatch: pytest.Monke
     proxy.reset()
     proxy.before_write = None
     monkeypatch.setattr(publisher, "CHUNK_ROWS", 5)
-
-
-def settings_for(release: Path, url: str, token: str) -> Settings:
-    root = release.parents[2]
-    return load_settings(
-        REPO / "odata.toml",
-        environ={"ODATA_PSEUDONYM_KEY": KEY, "ODATA_CKAN_TOKEN": token},
-        overrides={
-            "paths": {"build": str(root / "build"), "state": str(root / "state")},
-            "release": {"id": "f1"},
-            "portal": {
-                "url": url,
-                "organization": "odata-test",
-                "request_timeout": 3.0,
-                "deadline": 8.0,
-            },
-        },
-    )
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def wanted(release: Path) -> dict[str, str]:
-    """Resource name → sha256 of what the portal must hold."""
-    descriptor = release / PACKAGE / "datapackage.json"
-    out = {
-        r["name"]: str(r["hash"]).removeprefix("sha256:")
-        for r in json.loads(descriptor.read_text(encoding="utf-8"))["resources"]
-    }
-    out["datapackage"] = sha256(descriptor.read_bytes())
-    return out
-
-
-def rows(release: Path) -> int:
-    with (release / PACKAGE / "data" / "catalogo.csv").open(encoding="utf-8") as handle:
-        return sum(1 for _ in csv.reader(handle)) - 1
-
-
-def check_complete(ckan: ckanapi.RemoteCKAN, release: Path, name: str) -> None:
-    """``name`` holds exactly the release: names, bytes and DataStore rows."""
-    dataset = ckan.action.package_show(id=name)
-    names = [r["name"] for r in dataset["resources"]]
-    assert sorted(names) == sorted(wanted(release)), f"{name}: {names}"
-    for resource in dataset["resources"]:
-        expected = wanted(release)[resource["name"]]
-        assert resource["hash"] == f"sha256:{expected}", resource["name"]
-        data = requests.get(resource["url"], timeout=30).content
-        assert sha256(data) == expected, resource["name"]
-        if resource["name"] == "catalogo":
-            found = ckan.action.datastore_search(resource_id=resource["id"], limit=1)
-            assert found["total"] == rows(release)
-
-
-def check_correct(ckan: ckanapi.RemoteCKAN, release: Path) -> None:
-    for name in DATASETS:
-        assert not ckan.action.package_show(id=name)["private"], name
-        check_complete(ckan, release, name)
-
-
-def check_nothing_public_is_partial(ckan: ckanapi.RemoteCKAN, release: Path) -> None:
-    for name in DATASETS:
-        try:
-            dataset = ckan.action.package_show(id=name)
-        except ckanapi.NotFound:
-            continue
-        if not dataset["private"]:
-            check_complete(ckan, release, name)
 
 
 def test_an_unchanged_rerun_sends_no_write_to_the_portal(

@@ -33,6 +33,7 @@ def test_help_lists_only_working_commands() -> None:
         "report",
         "sources",
         "validate",
+        "withdraw",
     ]
 
 

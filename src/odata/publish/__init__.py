@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from odata.config import Settings
-from odata.errors import DataError, PortalError
+from odata.errors import DataError, PortalError, UsageError
 from odata.publish.client import Portal
+from odata.publish.editions import (
+    parse_when,
+    pending_embargo,
+    show,
+    with_changelog,
+    with_embargo,
+)
 from odata.publish.mapping import DatasetSpec, datasets_of_release
 from odata.publish.publisher import Step, apply_plan, make_plan
 from odata.publish.schema import missing_required
@@ -45,6 +53,10 @@ class PublishResult:
     applied: bool
     writes: int
     urls: dict[str, str]
+    #: the embargo the release is (now) kept private under, if any
+    embargo_until: dt.datetime | None = None
+    #: why nothing was done, when ``--release-due`` found nothing due
+    note: str = ""
 
 
 def publish_release(
@@ -53,6 +65,8 @@ def publish_release(
     *,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    embargo_until: str | None = None,
+    release_due: bool = False,
 ) -> PublishResult:
     """Validate and audit ``release`` again, then publish it (see :func:`publish_checked`).
 
@@ -65,7 +79,14 @@ def publish_release(
 
     folder = resolve_release(settings, release)
     check_release(settings, folder)
-    return publish_checked(settings, folder, dry_run=dry_run, progress=progress)
+    return publish_checked(
+        settings,
+        folder,
+        dry_run=dry_run,
+        progress=progress,
+        embargo_until=embargo_until,
+        release_due=release_due,
+    )
 
 
 def check_release(settings: Settings, folder: Path) -> None:
@@ -94,9 +115,18 @@ def publish_checked(
     *,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    embargo_until: str | None = None,
+    release_due: bool = False,
+    now: dt.datetime | None = None,
 ) -> PublishResult:
     """Check the token, plan, and (unless ``dry_run``) apply the plan, for a release folder
-    that :func:`check_release` passed."""
+    that :func:`check_release` passed.
+
+    ``embargo_until`` (ISO 8601, Europe/Rome without an offset) publishes the edition datasets
+    private until then and leaves the latest datasets on the previous edition; a later run
+    after that time makes them public. ``release_due`` does only that: it publishes the
+    release if its embargo is due, and otherwise does nothing.
+    """
     token = settings.ckan_token.reveal() if settings.ckan_token else None
     if not token and not dry_run:
         raise PortalError(
@@ -108,6 +138,22 @@ def publish_checked(
         portal.identity(settings.portal.organization)
     specs = datasets_of_release(folder, settings)
     _check_tags(specs)
+    now = now or dt.datetime.now(dt.UTC)
+    pending = pending_embargo(portal, specs)
+    if release_due and (pending is None or pending > now):
+        note = (
+            f"embargoed until {pending.isoformat()}: not due yet"
+            if pending
+            else "no edition of this release waits under embargo"
+        )
+        return PublishResult(folder, (), False, portal.writes, {}, pending, note)
+    until = parse_when(embargo_until, now) if embargo_until else None
+    if until and pending is None:
+        _refuse_public_edition(portal, specs)
+    until = until or (pending if pending and pending > now else None)
+    specs = with_embargo(with_changelog(portal, specs, folder.name), until)
+    held = [s for s in specs if until and s.name == s.package]
+    specs = [s for s in specs if s not in held]
     missing = missing_required(portal, specs)
     if missing:
         raise DataError(
@@ -115,8 +161,22 @@ def publish_checked(
             problems=missing,
             hint="fill them in datapackage/<name>/package.yaml or [publisher], and rebuild",
         )
-    steps = make_plan(portal, specs)
+    steps = make_plan(portal, specs, keep_private=until is not None)
     if not dry_run:
-        apply_plan(portal, specs, steps, token, progress)
+        apply_plan(portal, specs, steps, token, progress, keep_private=until is not None)
+    hold = [
+        Step(s.name, None, "hold", "keeps the previous edition until the embargo") for s in held
+    ]
     urls = {s.name: f"{portal.url}/dataset/{s.name}" for s in specs}
-    return PublishResult(folder, tuple(steps), not dry_run, portal.writes, urls)
+    return PublishResult(folder, tuple(hold + steps), not dry_run, portal.writes, urls, until)
+
+
+def _refuse_public_edition(portal: Portal, specs: list[DatasetSpec]) -> None:
+    """An embargo cannot take back an edition that is already public."""
+    for spec in specs:
+        found = show(portal, spec.name) if spec.name != spec.package else None
+        if found and not found.get("private"):
+            raise UsageError(
+                f"{spec.name} is already public: an embargo cannot take it back",
+                hint="withdraw it (odata withdraw) if it must not be public",
+            )

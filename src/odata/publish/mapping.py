@@ -118,6 +118,7 @@ def _metadata(
         "publisher": [{"name": p.name, "identifier": p.ipa}],
         "holder": [{"name": p.holder_name, "identifier": p.holder_ipa}],
         "contact": [{"name": settings.portal.organization_title, "email": p.email}],
+        "withdrawal_translated": "",  # a new edition clears a withdrawal notice
     }
 
 

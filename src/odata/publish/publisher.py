@@ -42,7 +42,7 @@ __all__ = ["Step", "apply_plan", "make_plan"]
 
 log = logging.getLogger(__name__)
 
-Action = Literal["create", "update", "unchanged", "delete"]
+Action = Literal["create", "update", "unchanged", "delete", "hold"]
 CHUNK_ROWS = 5_000
 SAMPLE_ROWS = 3
 
@@ -59,8 +59,10 @@ class Step:
     resource_id: str | None = None
 
 
-def make_plan(portal: Portal, specs: list[DatasetSpec]) -> list[Step]:
-    """What publishing ``specs`` would do (reads only)."""
+def make_plan(
+    portal: Portal, specs: list[DatasetSpec], *, keep_private: bool = False
+) -> list[Step]:
+    """What publishing ``specs`` would do (reads only); ``keep_private``: under embargo."""
     steps: list[Step] = []
     for spec in specs:
         existing = _show(portal, spec.name)
@@ -69,8 +71,8 @@ def make_plan(portal: Portal, specs: list[DatasetSpec]) -> list[Step]:
             steps += [Step(spec.name, r.name, "create", "new") for r in spec.resources]
             continue
         changed = _changed_fields(spec.metadata, existing)
-        interrupted = bool(existing.get("private"))
-        if interrupted:
+        private = bool(existing.get("private"))
+        if private and not keep_private:
             steps.append(Step(spec.name, None, "update", "still private (interrupted publish)"))
         elif changed:
             steps.append(Step(spec.name, None, "update", f"metadata: {', '.join(changed)}"))
@@ -79,7 +81,7 @@ def make_plan(portal: Portal, specs: list[DatasetSpec]) -> list[Step]:
         by_name, duplicates = _by_name(existing.get("resources", []))
         for resource in spec.resources:
             step = _resource_step(spec.name, resource, by_name.get(resource.name))
-            if interrupted and step.action == "unchanged" and resource.datastore:
+            if private and step.action == "unchanged" and resource.datastore:
                 step = _checked_datastore(portal, step, resource, by_name[resource.name])
             steps.append(step)
         wanted = {r.name for r in spec.resources}
@@ -123,8 +125,11 @@ def apply_plan(
     steps: list[Step],
     token: str | None,
     progress: Callable[[str], None] | None = None,
+    *,
+    keep_private: bool = False,
 ) -> None:
-    """Carry out ``steps`` (from :func:`make_plan` on the same specs)."""
+    """Carry out ``steps`` (from :func:`make_plan` on the same specs); ``keep_private`` leaves
+    every dataset private at the end (an embargo)."""
     by_dataset: dict[str, list[Step]] = {}
     for step in steps:
         by_dataset.setdefault(step.dataset, []).append(step)
@@ -154,7 +159,7 @@ def apply_plan(
         for step in mine[1:]:
             if step.action == "delete" and step.resource_id:
                 portal.write("resource_delete", id=step.resource_id)
-        if head.action != "unchanged" or dataset.get("private"):
+        if not keep_private and (head.action != "unchanged" or dataset.get("private")):
             portal.write("package_patch", id=dataset["id"], private=False)
         log.info("publish · %s · %d steps", spec.name, len(mine))
 
@@ -232,7 +237,7 @@ def _put(
     else:
         made = portal.write("resource_patch", files=upload(resource.path), id=old["id"], **fields)
         if resource.datastore or old.get("datastore_active"):
-            _drop_datastore(portal, old["id"])
+            drop_datastore(portal, old["id"])
     _verify_file(made, resource, token)
     if resource.datastore and resource.schema is not None:
         rows = _load_datastore(portal, made["id"], resource)
@@ -243,7 +248,7 @@ def _resource_named(portal: Portal, dataset_id: str, name: str) -> dict[str, Any
     return _by_name((_show(portal, dataset_id) or {}).get("resources", []))[0].get(name)
 
 
-def _drop_datastore(portal: Portal, resource_id: str) -> None:
+def drop_datastore(portal: Portal, resource_id: str) -> None:
     """Drop the resource's DataStore table, also one an interrupted load left unflagged."""
     with contextlib.suppress(ckanapi.NotFound):
         portal.write("datastore_delete", resource_id=resource_id, force=True)

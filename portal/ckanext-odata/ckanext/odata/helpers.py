@@ -99,6 +99,15 @@ def odata_schema_fields(value: Any) -> list[dict[str, Any]]:
     return [f for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
 
 
+def odata_changelog_entries(value: Any) -> list[dict[str, Any]]:
+    """The edition history (JSON string or list), newest first; [] when unreadable."""
+    entries = _decode(value)
+    if not isinstance(entries, list):
+        return []
+    kept = [e for e in entries if isinstance(e, dict) and e.get("edition")]
+    return sorted(kept, key=lambda e: str(e.get("issued") or e["edition"]), reverse=True)
+
+
 def all_helpers() -> dict[str, Any]:
     """The helpers this module registers with CKAN (ITemplateHelpers)."""
     return {
@@ -112,5 +121,6 @@ def all_helpers() -> dict[str, Any]:
             odata_lang_errors,
             odata_language_name,
             odata_schema_fields,
+            odata_changelog_entries,
         )
     }

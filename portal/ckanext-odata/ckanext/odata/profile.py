@@ -35,6 +35,7 @@ from rdflib.term import Node
 
 from ckanext.dcat.profiles import RDFProfile
 from ckanext.dcat.profiles.base import (
+    ADMS,
     DCAT,
     DCT,
     FOAF,
@@ -51,6 +52,8 @@ from ckanext.dcat.profiles.base import (
 from ckanext.dcat.utils import resource_uri
 
 DCATAPIT = Namespace("http://dati.gov.it/onto/dcatapit#")
+#: adms:status of a withdrawn edition (EU dataset-status authority table)
+WITHDRAWN = "http://publications.europa.eu/resource/authority/dataset-status/WITHDRAWN"
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 AGID_LICENCES = "https://w3id.org/italia/controlled-vocabulary/licences/"
 ADMS_LICENCE_TYPE = "http://purl.org/adms/licencetype/"
@@ -365,6 +368,11 @@ class DcatApItProfile(RDFProfile):
         """owl:versionInfo is DCAT-AP_IT's version property (DCAT-AP 3 moved to dcat:version)."""
         if data.get("version"):
             self.g.add((dataset_ref, OWL.versionInfo, Literal(str(data["version"]))))
+        notice = _translated(data, "withdrawal")
+        if notice:
+            self.g.add((dataset_ref, ADMS.status, URIRef(WITHDRAWN)))
+            for lang, text in notice.items():
+                self.g.add((dataset_ref, ADMS.versionNotes, Literal(text, lang=lang)))
 
     # -----------------------------------------------------------------------------------------
     # agents and contact points

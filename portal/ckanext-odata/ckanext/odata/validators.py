@@ -416,6 +416,28 @@ def odata_table_schema(value: Any) -> Any:
     return text
 
 
+CHANGELOG_STATUSES = ("published", "withdrawn")
+
+
+def odata_changelog(value: Any) -> Any:
+    """The edition history → its JSON string: a list of objects, each with an ``edition`` and a
+    ``status`` of published or withdrawn (odata publish and odata withdraw write it)."""
+    if _empty(value):
+        return value
+    try:
+        entries = json.loads(value) if isinstance(value, str) else value
+    except ValueError as err:
+        raise _Invalid(_("Edition history: invalid JSON ({error})").format(error=err)) from None
+    if not isinstance(entries, list) or not all(
+        isinstance(e, dict) and e.get("edition") and e.get("status") in CHANGELOG_STATUSES
+        for e in entries
+    ):
+        raise _Invalid(
+            _('Edition history: expected a list of {"edition": ..., "status": ...} objects')
+        )
+    return value if isinstance(value, str) else json.dumps(entries, ensure_ascii=False)
+
+
 # ---------------------------------------------------------------------------------------------
 # core tags from tags_translated (called before validation by the package_* wrappers)
 
@@ -470,5 +492,6 @@ def all_validators() -> dict[str, Callable[..., Any]]:
             odata_authority_uris,
             odata_license_id,
             odata_table_schema,
+            odata_changelog,
         )
     }
