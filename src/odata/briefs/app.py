@@ -12,7 +12,6 @@ import html
 import json
 import logging
 import os
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +68,11 @@ def prepare(name: str, settings: BriefSettings | None = None) -> BriefApp | Unav
         _preload(brief, settings)
         app = BriefApp(brief, settings.language)
         app.warm()
+        # vl-convert's engine (~0.8 s, ~100 MB) starts here, in the pooled kernel, so that
+        # nothing heavy runs on a visitor's path: started after the request, it held the GIL
+        # while Voilà waited for the page and the browser for the widgets (~0.8 s each), and
+        # the visitor's first filter change would wait for it too.
+        charts.warm()
         return app
     except DataUnavailable as error:
         log.warning("brief %s: data unavailable: %s", name, error)
@@ -240,6 +244,3 @@ class BriefApp:
 
         self.set_query(request_query() if query is None else query)
         display(self.widget())  # type: ignore[no-untyped-call]
-        # vl-convert's engine (~0.8 s, ~100 MB) starts only once a visitor has the page, so
-        # pooled kernels stay light and the visitor's first filter change finds it running
-        threading.Thread(target=charts.warm, name="vl-convert-warm-up", daemon=True).start()

@@ -111,6 +111,9 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8866
     pool_size: int = 2
+    #: seconds before a used kernel is replaced: starting one takes both cores for ~3 s, which
+    #: the visitor who took the kernel needs for the page's first seconds
+    refill_delay: float = 8.0
     max_kernels: int = 12
     cull_idle_timeout: int = 300
     cull_interval: int = 60
@@ -163,6 +166,7 @@ def voila_config(options: ServeOptions) -> Config:
     config.VoilaConfiguration.extension_allowlist = list(FRONTEND_EXTENSIONS)
     pools = {f"{brief}.ipynb": {"pool_size": options.pool_size} for brief in BRIEFS}
     config.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": 0}, **pools}
+    config.VoilaKernelManager.fill_delay = options.refill_delay
     config.MappingKernelManager.cull_idle_timeout = options.cull_idle_timeout
     config.MappingKernelManager.cull_interval = options.cull_interval
     config.MappingKernelManager.cull_connected = True  # an open, forgotten tab is idle too
