@@ -111,9 +111,10 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8866
     pool_size: int = 2
-    #: seconds before a used kernel is replaced: starting one takes both cores for ~3 s, which
-    #: the visitor who took the kernel needs for the page's first seconds
-    refill_delay: float = 8.0
+    #: seconds before a used kernel is replaced (Voilà's default). Starting one takes both
+    #: cores for ~3 s while the visitor who took the kernel loads the page; 8 s helped that
+    #: visitor but left a crowd of 10 waiting twice as long for live kernels (session 4)
+    refill_delay: float = 1.0
     max_kernels: int = 12
     cull_idle_timeout: int = 300
     cull_interval: int = 60
