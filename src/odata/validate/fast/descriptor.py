@@ -2,7 +2,8 @@
 
 Only the parts the checks use are normalised (fields, keys, dialect, bytes, hash, the odata
 ``x-odata`` block); whether the descriptor as a whole follows the standard is left to
-frictionless's own metadata check (see :func:`descriptor_problems`).
+frictionless's own metadata check (see :func:`descriptor_problems`), unless it is plainly
+valid (see :mod:`.standard`).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from odata.errors import Problem
 
@@ -88,7 +87,12 @@ def load_descriptor(path: Path) -> dict[str, Any]:
     Raises OSError when unreadable and ValueError when it is not a mapping.
     """
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
+    if path.suffix in (".yaml", ".yml"):
+        import yaml  # only here: a JSON descriptor (a release) spares its import
+
+        data = yaml.safe_load(text)
+    else:
+        data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("a data package descriptor must be a mapping")
     return data
