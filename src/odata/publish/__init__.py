@@ -14,7 +14,6 @@ from odata.publish.client import Portal
 from odata.publish.editions import (
     parse_when,
     pending_embargo,
-    show,
     with_changelog,
     with_embargo,
 )
@@ -174,7 +173,7 @@ def publish_checked(
 def _refuse_public_edition(portal: Portal, specs: list[DatasetSpec]) -> None:
     """An embargo cannot take back an edition that is already public."""
     for spec in specs:
-        found = show(portal, spec.name) if spec.name != spec.package else None
+        found = portal.dataset(spec.name) if spec.name != spec.package else None
         if found and not found.get("private"):
             raise UsageError(
                 f"{spec.name} is already public: an embargo cannot take it back",

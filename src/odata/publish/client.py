@@ -76,6 +76,14 @@ class Portal:
     def read(self, action: str, **data: Any) -> Any:
         return self._call(action, data, None)
 
+    def dataset(self, name: str) -> dict[str, Any] | None:
+        """The dataset ``name`` (or id) as the token sees it; None when there is none."""
+        try:
+            found: dict[str, Any] = self.read("package_show", id=name)
+        except ckanapi.NotFound:
+            return None
+        return found
+
     def write(
         self, action: str, files: Callable[[], Mapping[str, Any]] | None = None, **data: Any
     ) -> Any:

@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import ckanapi
-
 from odata.errors import DataError, UsageError
 from odata.publish.client import Portal
 from odata.publish.mapping import DatasetSpec
@@ -33,14 +31,6 @@ __all__ = [
 
 #: a date and time without an offset is the publisher's local time
 LOCAL = ZoneInfo("Europe/Rome")
-
-
-def show(portal: Portal, name: str) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = portal.read("package_show", id=name)
-    except ckanapi.NotFound:
-        return None
-    return found
 
 
 def changelog_of(dataset: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -76,7 +66,7 @@ def with_changelog(portal: Portal, specs: list[DatasetSpec], release: str) -> li
     for spec in specs:
         if spec.package in logs:
             continue
-        entries = changelog_of(show(portal, spec.package))
+        entries = changelog_of(portal.dataset(spec.package))
         gone = withdrawn_entry(entries, release)
         if gone:
             raise DataError(
@@ -125,7 +115,7 @@ def pending_embargo(portal: Portal, specs: list[DatasetSpec]) -> dt.datetime | N
     for spec in specs:
         if spec.name == spec.package:
             continue
-        dataset = show(portal, spec.name)
+        dataset = portal.dataset(spec.name)
         if dataset and dataset.get("private") and dataset.get("embargo_until"):
             return dt.datetime.fromisoformat(str(dataset["embargo_until"])).astimezone(dt.UTC)
     return None

@@ -65,7 +65,7 @@ def make_plan(
     """What publishing ``specs`` would do (reads only); ``keep_private``: under embargo."""
     steps: list[Step] = []
     for spec in specs:
-        existing = _show(portal, spec.name)
+        existing = portal.dataset(spec.name)
         if existing is None:
             steps.append(Step(spec.name, None, "create", "new dataset"))
             steps += [Step(spec.name, r.name, "create", "new") for r in spec.resources]
@@ -142,10 +142,10 @@ def apply_plan(
         head = mine[0]
         if head.action == "create":
             dataset = portal.create(
-                "package_create", partial(_show, portal, spec.name), **spec.metadata, private=True
+                "package_create", partial(portal.dataset, spec.name), **spec.metadata, private=True
             )
         else:
-            dataset = _show(portal, spec.name) or {}
+            dataset = portal.dataset(spec.name) or {}
             if head.action == "update":
                 dataset = portal.write(
                     "package_patch", id=dataset["id"], **spec.metadata, private=True
@@ -162,14 +162,6 @@ def apply_plan(
         if not keep_private and (head.action != "unchanged" or dataset.get("private")):
             portal.write("package_patch", id=dataset["id"], private=False)
         log.info("publish · %s · %d steps", spec.name, len(mine))
-
-
-def _show(portal: Portal, name: str) -> dict[str, Any] | None:
-    try:
-        result: dict[str, Any] = portal.read("package_show", id=name)
-    except ckanapi.NotFound:
-        return None
-    return result
 
 
 def _normal(value: Any) -> str:
@@ -245,7 +237,7 @@ def _put(
 
 
 def _resource_named(portal: Portal, dataset_id: str, name: str) -> dict[str, Any] | None:
-    return _by_name((_show(portal, dataset_id) or {}).get("resources", []))[0].get(name)
+    return _by_name((portal.dataset(dataset_id) or {}).get("resources", []))[0].get(name)
 
 
 def drop_datastore(portal: Portal, resource_id: str) -> None:

@@ -21,7 +21,7 @@ from odata.anonymize.pii import scan_text
 from odata.config import Settings
 from odata.errors import DisclosureError, PortalError, UsageError
 from odata.publish.client import Portal, upload
-from odata.publish.editions import changelog_of, dump, show
+from odata.publish.editions import changelog_of, dump
 from odata.publish.publisher import drop_datastore
 
 __all__ = ["WithdrawResult", "withdraw_edition"]
@@ -85,11 +85,11 @@ def withdraw_edition(
     if not dry_run:
         for dataset in editions:
             package = str(dataset["name"])[: -len(suffix)]
-            entries = _withdrawn_log(changelog_of(show(portal, package)), edition, when, reason)
+            entries = _withdrawn_log(changelog_of(portal.dataset(package)), edition, when, reason)
             for target in [dataset, *[d for d in latest if d["name"] == package]]:
                 _empty(portal, target)
                 _notice(portal, target, edition, when, reason, entries)
-            if not any(d["name"] == package for d in latest) and show(portal, package):
+            if not any(d["name"] == package for d in latest) and portal.dataset(package):
                 portal.write("package_patch", id=package, changelog=entries)
     return WithdrawResult(edition, tuple(d["name"] for d in targets), removed, not dry_run)
 
