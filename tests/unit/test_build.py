@@ -8,6 +8,8 @@ import hashlib
 import json
 import shutil
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,6 +285,21 @@ def test_packages_stand_on_their_own(built: Built) -> None:
             assert twin["value"].isna().sum() == (frame["obs_status"] == CONFIDENTIAL).sum()
         for engine in ("fast", "frictionless"):
             assert validate_package(folder / "datapackage.json", engine=engine) == [], engine
+
+
+def test_every_package_passes_the_standard_frictionless_cli(built: Built) -> None:
+    """The acceptance is the standard tool, run as users run it, not our wrapper of its API."""
+    cli = Path(sys.executable).with_name("frictionless")
+    for descriptor in sorted(built.first.path.glob("*/datapackage.json")):
+        run = subprocess.run(
+            [str(cli), "validate", "--json", str(descriptor)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        report = json.loads(run.stdout)
+        assert (run.returncode, report["valid"]) == (0, True), (descriptor, report["stats"])
+        assert report["stats"]["tasks"] >= 3, descriptor
 
 
 def test_second_build_is_audited_against_the_first(built: Built) -> None:
