@@ -9,7 +9,10 @@ odata.toml is built first if missing, as `make demo` does) and always stops it a
 Debian's Chromium (Playwright, a fresh context per visit) times, for each brief, the first
 chart (an `.odata-chart svg` larger than 50x50 px) from `page.goto` on the static page
 (`/<brief>/static`) and on a live page served by a pre-heated kernel (`/<brief>`, the pool
-refilled before each rep); then, on imprese and progetto, a Dropdown change until its panel
+refilled before each rep). A live page shows the default view drawn in advance (a preview)
+until its widgets are drawn, so its first chart is that preview; "live interactive" is when
+the widgets' filters and charts are drawn and usable (the issue's "live interactive chart"
+target is held against that one). Then, on imprese and progetto, a Dropdown change until its panel
 shows the new view (and, for information, until every panel is redrawn). Visitors arriving
 together on /imprese: one browser for N=1; for N=10 and 20 light clients (tornado) that
 GET the page, retry a static page every refresh period and, on a live page, ask the kernel
@@ -665,7 +668,9 @@ def browser_phase(
                 print(f"  live interactive   {secs(median(usable))} ({listing(usable)})")
                 rows += [
                     Row(f"{brief}: static first chart", static, "s", TARGET_STATIC_S),
-                    Row(f"{brief}: live first chart", live, "s", TARGET_LIVE_S),
+                    # the live page shows the default view drawn in advance (a preview) while
+                    # Voilà's JavaScript loads: its first chart is held to the static target
+                    Row(f"{brief}: live first chart (preview)", live, "s", TARGET_STATIC_S),
                     Row(f"{brief}: live interactive", median(usable), "s", TARGET_LIVE_S),
                 ]
                 if brief in FILTERS:

@@ -35,11 +35,11 @@ NOTEBOOK_CODE = (
     "import os, ipywidgets as w\n"
     'print("QUERY_STRING=" + os.environ.get("QUERY_STRING", ""))\n'
     'display(w.HTML("<p id=\'q\'>" + os.environ.get("QUERY_STRING", "") + "</p>"))\n'
-    # an anywidget, as the briefs' UrlSync: its ES module is loaded from a blob: URL
-    "import anywidget\n"
-    "class Probe(anywidget.AnyWidget):\n"
-    "    _esm = 'export default { render({ el }) { el.innerHTML = \"<b id=aw>esm</b>\"; } };'\n"
-    "display(Probe())"
+    # controls under the policy, and a permalink the page's script copies to the address bar
+    "box = w.VBox([w.Dropdown(options=['a', 'b']), w.HTML('<a class=\"odata-permalink\" "
+    'href="?x=1&amp;y=2">link</a>\')])\n'
+    "box.add_class('odata-live')\n"
+    "display(box)"
 )
 
 

@@ -213,7 +213,8 @@ def test_live_page_in_chromium_stays_on_127_0_0_1_without_csp_violations(
     query = page.locator("#q")
     query.wait_for(state="visible", timeout=LIVE_TIMEOUT_MS)
     assert query.inner_text() == "x=1"
-    page.locator("#aw").wait_for(state="visible", timeout=LIVE_TIMEOUT_MS)  # anywidget ran
+    page.locator(".odata-live select").wait_for(state="visible", timeout=LIVE_TIMEOUT_MS)
+    page.wait_for_url("**/progetto?x=1&y=2", timeout=LIVE_TIMEOUT_MS)  # the permalink, copied
     page.wait_for_load_state("networkidle", timeout=LIVE_TIMEOUT_MS)
     assert guard.violations(page) == []
     # Voilà's Font Awesome <link>s to cdn.jsdelivr.net are stripped: nothing even tries

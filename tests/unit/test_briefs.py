@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -150,12 +151,22 @@ def test_static_pages_hold_every_panel_and_no_script(brief_release: Path, tmp_pa
         "progetto.en.html",
         "progetto.it.zip",
         "progetto.en.zip",
+        "progetto.it.preview.html",
+        "progetto.en.preview.html",
+        "progetto.views.json",
         "progetto.panels.json",
     }
     page = (tmp_path / "progetto.en.html").read_text()
     assert '<html lang="en">' in page and "<script" not in page
     assert page.count('class="odata-panel"') == len(_briefs()["progetto"].layout)
     assert "Cells it rests on" in page and f"{PORTAL}/dataset/progetto-imprese-migranti-" in page
+    # the preview is the same view for the live page: the same panels, its own ids
+    preview = (tmp_path / "progetto.en.preview.html").read_text()
+    assert "<script" not in preview and "<html" not in preview and "odata-static" not in preview
+    assert preview.count('class="odata-panel"') == page.count('class="odata-panel"')
+    assert "interactive filters are loading" in preview
+    assert 'id="preview-' in preview and not re.search(r'\bid="(?!preview-)', preview)
+    assert json.loads((tmp_path / "progetto.views.json").read_text())["en"]["lang"] == "en"
 
 
 def test_the_briefs_read_only_the_published_release(brief_release: Path, tmp_path: Path) -> None:

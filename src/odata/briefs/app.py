@@ -15,9 +15,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-import anywidget
 import ipywidgets as widgets
-import traitlets
 
 from odata.briefs import charts
 from odata.briefs.brief import Brief
@@ -27,28 +25,9 @@ from odata.briefs.settings import BriefSettings
 from odata.briefs.style import CSS
 from odata.briefs.view import Filter, State, parse_state, query_of, view_zip
 
-__all__ = ["BriefApp", "UrlSync", "prepare"]
+__all__ = ["BriefApp", "prepare"]
 
 log = logging.getLogger(__name__)
-
-
-class UrlSync(anywidget.AnyWidget):
-    """Keeps the page's query string equal to the view, so the address bar is a permalink."""
-
-    _esm = """
-    function render({ model }) {
-      const sync = () => {
-        const query = model.get("query");
-        if (query !== undefined && window.location.search !== "?" + query) {
-          window.history.replaceState(null, "", "?" + query);
-        }
-      };
-      model.on("change:query", sync);
-      sync();
-    }
-    export default { render };
-    """
-    query = traitlets.Unicode("").tag(sync=True)
 
 
 def _briefs() -> dict[str, Callable[..., Brief]]:
@@ -68,6 +47,7 @@ def prepare(name: str, settings: BriefSettings | None = None) -> BriefApp | Unav
         _preload(brief, settings)
         app = BriefApp(brief, settings.language)
         app.warm()
+        brief.warm()
         # vl-convert's engine (~0.8 s, ~100 MB) starts here, in the pooled kernel, so that
         # nothing heavy runs on a visitor's path: started after the request, it held the GIL
         # while Voilà waited for the page and the browser for the widgets (~0.8 s each), and
@@ -135,7 +115,6 @@ class BriefApp:
         for key, box in self.panels.items():
             box.add_class(f"odata-panel-{key}")
         self.links = widgets.HTML()
-        self.url = UrlSync()
         self._build_controls()
 
     # -- state -------------------------------------------------------------------------------
@@ -222,8 +201,7 @@ class BriefApp:
             f'"{self.brief.name}-{self.brief.edition()}.zip" href="{href}">'
             f'{html.escape(t("download", lang))}</a><a class="odata-permalink" href="?'
             f'{html.escape(query)}">{html.escape(t("permalink", lang))}</a></div>'
-        )
-        self.url.query = query
+        )  # the live page's own script keeps the address bar equal to this permalink
 
     def widget(self) -> widgets.Widget:
         controls = widgets.HBox(
@@ -234,7 +212,7 @@ class BriefApp:
             list(self.panels.values()),
             layout=widgets.Layout(display="flex", flex_flow="row wrap", gap="1rem"),
         )
-        page = widgets.VBox([self.header, controls, self.links, panels, self.url])
+        page = widgets.VBox([self.header, controls, self.links, panels])
         page.add_class("odata-live")
         return page
 

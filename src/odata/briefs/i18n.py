@@ -33,6 +33,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "libera.",
         "Static version of the default view: the interactive version opens as soon as it is free.",
     ),
+    "preview_note": (
+        "Vista predefinita: i filtri interattivi si stanno caricando.",
+        "Default view: the interactive filters are loading.",
+    ),
     # filters
     "year": ("Anno", "Year"),
     "territory": ("Territorio", "Territory"),

@@ -32,6 +32,7 @@ def _share(part: float | None, whole: float | None) -> float | None:
 class Imprese(Brief):
     name = "imprese"
     package = "imprese-migranti"
+    has_map = True
     tables_used = (
         "imprese-attive-territorio",
         "imprese-attive-settore",

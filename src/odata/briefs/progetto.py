@@ -52,6 +52,7 @@ def _chamber_provinces(path: Path) -> dict[str, tuple[str, ...]]:
 class Progetto(Brief):
     name = "progetto"
     package = "progetto-imprese-migranti"
+    has_map = True
     tables_used = (
         "kpi",
         "alerts",

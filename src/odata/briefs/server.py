@@ -14,12 +14,10 @@ Content-Security-Policy, source by source. Measured in Debian's Chromium 156 aga
 SVG outputs); ``tests/browser/test_server.py`` fails on any violation:
 
 - ``default-src 'self'``: every asset (bundles, labextensions, themes, fonts) is ours.
-- ``script-src 'self' 'unsafe-inline' blob:``: without ``'unsafe-inline'`` Voilà's inline
+- ``script-src 'self' 'unsafe-inline'``: without ``'unsafe-inline'`` Voilà's inline
   scripts are blocked and the rendered page is never revealed (the widgets exist but stay
-  hidden). ``blob:`` is for anywidget, which imports a widget's ``_esm`` from a blob URL;
-  without it the briefs' ``UrlSync`` widget (``app.py``) fails with "Could not create a view".
-  It adds nothing an attacker could not already do with ``'unsafe-inline'``. Nothing asked for
-  ``'unsafe-eval'``.
+  hidden). Nothing asked for ``'unsafe-eval'``. (``blob:`` was needed while the permalink was
+  an anywidget, whose module loads from a blob URL; the page's own script replaced it.)
 - ``style-src 'self' 'unsafe-inline'``: without it the page's own ``<style>`` block and the
   ``<style>`` elements ``voila-style.js`` and Lumino insert are blocked.
 - ``img-src 'self' data:``: the template's favicon is ``data:;base64,=`` and JupyterLab's
@@ -34,6 +32,12 @@ SVG outputs); ``tests/browser/test_server.py`` fails on any violation:
 Voilà's ``lab`` template also links Font Awesome CSS on cdn.jsdelivr.net. The same CSS is in
 Voilà's own bundle, so the live page drops those ``<link>`` tags: the browser never tries the
 CDN and logs no violation.
+
+Right after ``<body>`` the live page gets two things of ours: a ten-line script that keeps the
+address bar equal to the brief's permalink (``a.odata-permalink``, redrawn by the kernel on
+every change), and, when the visitor asked for the default view, that view drawn in advance
+(``static.py``'s preview), shown while Voilà's JavaScript loads (~2.5 s on two cores) and
+hidden by CSS once the widgets are drawn.
 """
 
 from __future__ import annotations
@@ -42,10 +46,12 @@ import asyncio
 import html
 import json
 import logging
+import math
 import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -69,7 +75,7 @@ log = logging.getLogger(__name__)
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' blob:",
+        "script-src 'self' 'unsafe-inline'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "font-src 'self'",
@@ -111,16 +117,40 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8866
     pool_size: int = 2
-    #: seconds before a used kernel is replaced (Voilà's default). Starting one takes both
-    #: cores for ~3 s while the visitor who took the kernel loads the page; 8 s helped that
-    #: visitor but left a crowd of 10 waiting twice as long for live kernels (session 4)
+    #: seconds before a used kernel is replaced while visitors are waiting for one (Voilà's
+    #: default), and when demand is calm: starting a kernel takes both cores for ~3 s, right
+    #: when the visitor who took one is loading the page. A fixed 8 s helped that visitor but
+    #: left a crowd of 10 waiting twice as long for live kernels (session 4); see ``Demand``.
     refill_delay: float = 1.0
+    calm_refill_delay: float = 8.0
     max_kernels: int = 12
     cull_idle_timeout: int = 300
     cull_interval: int = 60
     refresh_seconds: int = 5
     kernel_env: dict[str, str] = field(default_factory=dict)
     guides_dir: Path | None = None  # the release's cassetto guides, served when offline
+
+
+class Demand:
+    """How hard visitors are pressing on the pools, to time the refill of a taken kernel.
+
+    Calm (no visitor turned to the static view for want of a kernel in the last ``window``
+    seconds, and another pre-rendered kernel still waiting): wait ``calm_refill_delay``, so
+    the visitor's page loads on idle cores. Otherwise refill after ``refill_delay``.
+    """
+
+    def __init__(self, options: ServeOptions, window: float = 30.0) -> None:
+        self.options = options
+        self.window = window
+        self.last_turned_away = -math.inf
+
+    def turned_away(self) -> None:
+        self.last_turned_away = time.monotonic()
+
+    def refill_delay(self, ready_left: int) -> float:
+        pressed = time.monotonic() - self.last_turned_away < self.window
+        calm = ready_left > 0 and not pressed
+        return self.options.calm_refill_delay if calm else self.options.refill_delay
 
 
 def briefs_urls(options: ServeOptions) -> dict[str, str]:
@@ -140,11 +170,18 @@ def serve(options: ServeOptions) -> None:
     app.start()
 
 
-FRONTEND_EXTENSIONS = (
-    "@jupyter-widgets/jupyterlab-manager",
-    "@voila-dashboards/widgets-manager8",
-    "anywidget",
-)
+FRONTEND_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8")
+#: the address bar follows the view: the permalink the kernel redraws holds its query string
+URL_SYNC_SCRIPT = """<script>
+new MutationObserver(function () {
+  var link = document.querySelector(".odata-live a.odata-permalink");
+  var query = link && link.getAttribute("href");
+  if (query && query.charAt(0) === "?" && window.location.search !== query) {
+    window.history.replaceState(null, "", query);
+  }
+}).observe(document.documentElement,
+  {subtree: true, childList: true, attributes: true, attributeFilter: ["href"]});
+</script>"""
 
 
 def voila_config(options: ServeOptions) -> Config:
@@ -163,7 +200,7 @@ def voila_config(options: ServeOptions) -> Config:
     config.VoilaConfiguration.strip_sources = True
     config.VoilaConfiguration.allow_template_override = "NO"
     config.VoilaConfiguration.allow_theme_override = "NO"
-    # only the front-end extensions a brief uses: widgets and anywidget (fewer files to load)
+    # only the front-end extensions a brief uses: the widgets (fewer files to load)
     config.VoilaConfiguration.extension_allowlist = list(FRONTEND_EXTENSIONS)
     pools = {f"{brief}.ipynb": {"pool_size": options.pool_size} for brief in BRIEFS}
     config.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": 0}, **pools}
@@ -211,9 +248,10 @@ class BriefsVoila(Voila):  # type: ignore[misc]
 def brief_routes(options: ServeOptions, voila_kwargs: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Index, live, static and download routes; anything else is a 404."""
     routes: list[tuple[Any, ...]] = [(r"/", IndexHandler)]
+    demand = Demand(options)
     for brief in BRIEFS:
         common = {"brief": brief, "options": options}
-        live = {**voila_kwargs, **common, "notebook_path": f"{brief}.ipynb"}
+        live = {**voila_kwargs, **common, "notebook_path": f"{brief}.ipynb", "demand": demand}
         files = rf"/{brief}/static/({brief}\.(?:it|en)\.(?:html|zip))"
         routes += [
             (rf"/{brief}", LiveBriefHandler, live),
@@ -307,6 +345,25 @@ def _insert_after(tag: re.Pattern[str], text: str, insert: str) -> str | None:
     return None if found is None else text[: found.end()] + insert + text[found.end() :]
 
 
+def preview_fragment(options: ServeOptions, brief: str, query: str) -> str | None:
+    """The default view drawn in advance, for a live page that will show it: the query may
+    only name the default values (what is absent is the default). Any other view would not
+    match the preview, so it gets Voilà's spinner until its widgets are drawn."""
+    try:
+        views = json.loads((options.static_dir / f"{brief}.views.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    asked = parse_qsl(query, keep_blank_values=True)
+    lang = dict(asked).get("lang", "it")
+    default = views.get(lang) if isinstance(views, dict) else None
+    if not isinstance(default, dict) or any(default.get(k) != v for k, v in asked):
+        return None
+    try:
+        return (options.static_dir / f"{brief}.{lang}.preview.html").read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 def query_language(handler: tornado.web.RequestHandler) -> str:
     lang = handler.get_query_argument("lang", "it")
     return lang if lang in LANGUAGES else "it"
@@ -386,14 +443,21 @@ class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[mi
     def initialize(self, **kwargs: Any) -> None:
         self.brief = kwargs.pop("brief")
         self.serve_options = kwargs.pop("options")
+        self.demand: Demand = kwargs.pop("demand")
         super().initialize(**kwargs)
 
     async def get(self, path: str | None = None) -> None:
         manager = self.kernel_manager
-        if not kernel_ready(manager, self.notebook_path, self.serve_options.max_kernels):
+        ready = kernel_ready(manager, self.notebook_path, self.serve_options.max_kernels)
+        if not ready:
+            self.demand.turned_away()
             self.write_static(busy=True)
             return
+        # Voilà reads it when it takes the kernel below and schedules the refill
+        manager.fill_delay = self.demand.refill_delay(ready_left=ready - 1)
         self._drop_voila_arguments()
+        preview = preview_fragment(self.serve_options, self.brief, self.request.query)
+        self._after_body: str | None = URL_SYNC_SCRIPT + (preview or "")
         # Voilà's beforeunload beacon posts the `_xsrf` cookie to /voila/api/shutdown, but
         # Voilà never sets that cookie: without this the kernel is freed only by culling.
         _ = self.xsrf_token
@@ -402,6 +466,9 @@ class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[mi
     def write(self, chunk: str | bytes | dict[str, Any]) -> None:
         if isinstance(chunk, str):
             chunk = _EXTERNAL_LINK.sub("", chunk)
+            ours = getattr(self, "_after_body", None)
+            if ours and (with_ours := _insert_after(_BODY, chunk, ours)) is not None:
+                chunk, self._after_body = with_ours, None
         super().write(chunk)
 
     def _drop_voila_arguments(self) -> None:
@@ -421,8 +488,9 @@ class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[mi
 # Kernel pool
 
 
-def kernel_ready(manager: Any, notebook: str, max_kernels: int) -> bool:
-    """A pre-rendered kernel of ``notebook`` is waiting and visitors hold fewer than the cap.
+def kernel_ready(manager: Any, notebook: str, max_kernels: int) -> int:
+    """How many pre-rendered kernels of ``notebook`` are waiting, or 0 when none is or when
+    visitors hold the cap of kernels.
 
     A finished pool task only means the kernel process is up; the notebook may still be
     importing (measured: ~20 s on two busy cores). A kernel is *pre-rendered* once it waits in
@@ -436,10 +504,10 @@ def kernel_ready(manager: Any, notebook: str, max_kernels: int) -> bool:
         manager.fill_if_needed(notebook_name=notebook)
     ready = [task for task in pool if _prerendered(task)]
     if not ready or visitor_kernels(manager, pools) >= max_kernels:
-        return False
+        return 0
     pool.remove(ready[0])
     pool.insert(0, ready[0])
-    return True
+    return len(ready)
 
 
 def visitor_kernels(manager: Any, pools: dict[str, list[asyncio.Task[Any]]]) -> int:

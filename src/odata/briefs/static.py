@@ -3,13 +3,19 @@
 Each brief's default view, in Italian and in English, is written as one self-contained HTML
 page (inline SVG charts, no script) plus the ZIP of that view. ``odata briefs serve`` writes
 them before it starts and serves them when the pool of warm kernels is empty.
+
+The same view is also written as a *preview*: the page's body alone, which the live page
+shows while Voilà's JavaScript loads (about 3 s on two cores) and hides once the widgets are
+drawn, with the default query string it stands for (``<brief>.views.json``).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from odata.briefs.app import _briefs
 from odata.briefs.data import Tables
@@ -34,6 +40,7 @@ def render_static(
     written = []
     for name in briefs:
         brief = _briefs()[name](tables, settings)
+        views: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
             filters = brief.filters(lang)
             state = parse_state({"lang": lang}, filters)
@@ -47,12 +54,11 @@ def render_static(
                 f"{html.escape(dict(f.options).get(state[f.key], state[f.key]) or '—')}"
                 for f in filters
             )
-            page = _PAGE.format(
-                lang=lang,
+            views[lang] = dict(parse_qsl(query, keep_blank_values=True))
+            body = _BODY.format(
                 title=html.escape(brief.title(lang)),
-                css=CSS,
                 lead=html.escape(t(f"{name}.lead", lang)),
-                note=html.escape(t("static_note", lang)),
+                note="{note}",
                 confidential=html.escape(t("confidential_note", lang)),
                 filters=chosen,
                 switch=_switch(lang),
@@ -60,9 +66,22 @@ def render_static(
                 zip=f"/{name}/static/{zip_path.name}",
                 panels=panels,
             )
+            page = _PAGE.format(
+                lang=lang,
+                title=html.escape(brief.title(lang)),
+                css=CSS,
+                body=body.replace("{note}", html.escape(t("static_note", lang)), 1),
+            )
+            preview = folder / f"{name}.{lang}.preview.html"
+            note = html.escape(t("preview_note", lang))
+            preview.write_text(_preview(body.replace("{note}", note, 1)), encoding="utf-8")
+            written.append(preview)
             html_path = folder / f"{name}.{lang}.html"
             html_path.write_text(page, encoding="utf-8")
             written += [html_path, zip_path]
+        views_path = folder / f"{name}.views.json"
+        views_path.write_text(json.dumps(views, sort_keys=True), encoding="utf-8")
+        written.append(views_path)
         drawn = {"edition": brief.edition(), "panels": brief.drawn()}
         cache = folder / f"{name}.panels.json"
         cache.write_text(json.dumps(drawn, ensure_ascii=False), encoding="utf-8")
@@ -76,6 +95,34 @@ def _switch(lang: str) -> str:
     return f'<a class="odata-switch" href="?lang={other}" hreflang="{other}">{label}</a>'
 
 
+def _preview(body: str) -> str:
+    """The default view as a fragment for the live page: its own style, its element ids
+    renamed (the live charts reuse them, and a gradient whose first definition sits in a
+    hidden subtree is not drawn), hidden by CSS once the live widgets (``.odata-live``) exist
+    and the Voilà spinner hidden while it shows."""
+    renamed = re.sub(r'\bid="', 'id="preview-', body)
+    renamed = renamed.replace("url(#", "url(#preview-").replace('href="#', 'href="#preview-')
+    return (
+        "<style>"
+        + CSS
+        + "body:has(.odata-preview) #loading { display: none !important; }"
+        + "body:has(.odata-live) .odata-preview { display: none; }"
+        + '</style><main class="odata-brief odata-preview" aria-busy="true">'
+        + renamed
+        + "</main>"
+    )
+
+
+_BODY = """<h1>{title}</h1>
+<p class="odata-lead">{lead}</p>
+<p class="odata-note" role="status">{note}</p>
+<p class="odata-note">{confidential}</p>
+<p class="odata-filters">{filters}</p>
+<div class="odata-links">{switch}
+<a class="odata-download" href="{zip}" download>{download}</a></div>
+<div class="odata-panels">{panels}</div>
+"""
+
 _PAGE = """<!DOCTYPE html>
 <html lang="{lang}">
 <head>
@@ -87,15 +134,7 @@ _PAGE = """<!DOCTYPE html>
 </head>
 <body>
 <main class="odata-brief odata-static">
-<h1>{title}</h1>
-<p class="odata-lead">{lead}</p>
-<p class="odata-note" role="status">{note}</p>
-<p class="odata-note">{confidential}</p>
-<p class="odata-filters">{filters}</p>
-<div class="odata-links">{switch}
-<a class="odata-download" href="{zip}" download>{download}</a></div>
-<div class="odata-panels">{panels}</div>
-</main>
+{body}</main>
 </body>
 </html>
 """

@@ -1,0 +1,53 @@
+"""The briefs server's own decisions, without a server: which live page gets the preview of
+the default view, and when a taken kernel is replaced."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from odata.briefs.server import Demand, ServeOptions, preview_fragment
+
+
+@pytest.fixture
+def options(tmp_path: Path) -> ServeOptions:
+    views = {"it": {"lang": "it", "anno": "2024"}, "en": {"lang": "en", "anno": "2024"}}
+    (tmp_path / "imprese.views.json").write_text(json.dumps(views))
+    for lang in views:
+        (tmp_path / f"imprese.{lang}.preview.html").write_text(f"<main>preview {lang}</main>")
+    return ServeOptions(dashboards_dir=tmp_path, static_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", "preview it"),
+        ("lang=it", "preview it"),
+        ("lang=en", "preview en"),
+        ("anno=2024&lang=en", "preview en"),  # the default, spelt out
+        ("anno=2023", None),  # another view: the preview would show the wrong numbers
+        ("lang=en&territorio=001", None),
+        ("lang=fr", None),
+        ("lang=../../etc/passwd", None),
+    ],
+)
+def test_only_the_default_view_gets_its_preview(
+    options: ServeOptions, query: str, expected: str | None
+) -> None:
+    found = preview_fragment(options, "imprese", query)
+    assert expected in found if expected else found is None, (query, found)
+
+
+def test_no_preview_without_a_static_render(options: ServeOptions) -> None:
+    assert preview_fragment(options, "progetto", "") is None
+
+
+def test_a_taken_kernel_is_replaced_late_only_when_demand_is_calm(options: ServeOptions) -> None:
+    demand = Demand(options, window=30.0)
+    assert demand.refill_delay(ready_left=1) == options.calm_refill_delay
+    assert demand.refill_delay(ready_left=0) == options.refill_delay  # the pool ran dry
+    demand.turned_away()  # a visitor got the static view for want of a kernel
+    assert demand.refill_delay(ready_left=1) == options.refill_delay
+    assert options.calm_refill_delay > options.refill_delay
