@@ -19,7 +19,14 @@ from odata.briefs.i18n import t
 from odata.briefs.server import CONTENT_SECURITY_POLICY, ServeOptions, briefs_urls
 from odata.briefs.settings import BRIEFS
 
-from .conftest import STATIC_MARKER, BriefsServer, Response, wait_until
+from .conftest import (
+    STATIC_MARKER,
+    BriefsServer,
+    Response,
+    start_server,
+    stop_server,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -267,3 +274,25 @@ def test_exhausted_pool_serves_the_static_page_then_the_live_one(
     assert second.locator("#q").inner_text() == "who=second&lang=en"
     assert guard.violations(second) == []
     second_context.close()
+
+
+@pytest.fixture(scope="module")
+def crowd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BriefsServer]:
+    """One pre-heated kernel per brief and room for four visitors."""
+    server = start_server(tmp_path_factory.mktemp("crowd"), pool_size=1, max_kernels=4)
+    yield server
+    stop_server(server)
+
+
+def test_waiting_visitors_grow_the_pool_at_once(crowd_server: BriefsServer) -> None:
+    log = crowd_server.log_text
+    assert not is_static(crowd_server.get("/imprese?who=first"), "imprese")
+    # the refill of the taken kernel waits a second: these two find no kernel ready
+    turned_away = [crowd_server.get(f"/imprese?who={who}") for who in ("second", "third")]
+    assert all(is_static(answer, "imprese") for answer in turned_away)
+    assert "Pool of imprese.ipynb grown to 3 kernels for 2 waiting" in log()
+    # three pools of one, the refill, and one kernel for each visitor waiting, all pre-rendered
+    wait_until(lambda: log().count("GET /voila/query/") == len(BRIEFS) + 3, 120, "3 kernels")
+    assert log().count("Kernel started") == len(BRIEFS) + 3
+    for who in ("second", "third", "fourth"):  # no one waits for another kernel to start
+        assert not is_static(crowd_server.get(f"/imprese?who={who}"), "imprese"), who

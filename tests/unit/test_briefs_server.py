@@ -46,8 +46,18 @@ def test_no_preview_without_a_static_render(options: ServeOptions) -> None:
 
 def test_a_taken_kernel_is_replaced_late_only_when_demand_is_calm(options: ServeOptions) -> None:
     demand = Demand(options, window=30.0)
-    assert demand.refill_delay(ready_left=1) == options.calm_refill_delay
-    assert demand.refill_delay(ready_left=0) == options.refill_delay  # the pool ran dry
-    demand.turned_away()  # a visitor got the static view for want of a kernel
-    assert demand.refill_delay(ready_left=1) == options.refill_delay
+    assert demand.refill_delay("imprese", ready_left=1) == options.calm_refill_delay
+    assert demand.refill_delay("imprese", ready_left=0) == options.refill_delay  # pool ran dry
+    demand.turned_away("imprese")  # a visitor got the static view for want of a kernel
+    assert demand.refill_delay("imprese", ready_left=1) == options.refill_delay
+    assert demand.refill_delay("progetto", ready_left=1) == options.calm_refill_delay
     assert options.calm_refill_delay > options.refill_delay
+
+
+def test_waiting_visitors_are_the_turn_aways_of_one_reload_period(options: ServeOptions) -> None:
+    demand = Demand(options, window=30.0)
+    assert demand.waiting("imprese") == 0
+    for _ in range(3):
+        demand.turned_away("imprese")
+    assert (demand.waiting("imprese"), demand.waiting("progetto")) == (3, 0)
+    assert demand.pressed("imprese") and not demand.pressed("progetto")

@@ -21,6 +21,7 @@ from odata.briefs import charts
 from odata.briefs.brief import Brief
 from odata.briefs.data import DataUnavailable, open_tables
 from odata.briefs.i18n import t
+from odata.briefs.request import wait_for_request
 from odata.briefs.settings import BriefSettings
 from odata.briefs.style import CSS
 from odata.briefs.view import Filter, State, parse_state, query_of, view_zip
@@ -73,8 +74,6 @@ def _preload(brief: Brief, settings: BriefSettings) -> None:
 
 def request_query() -> str:
     """The visitor's query string: Voilà hands it to a pre-heated kernel on request."""
-    from voila.utils import wait_for_request
-
     wait_for_request()
     return os.environ.get("QUERY_STRING", "")
 

@@ -46,19 +46,21 @@ import asyncio
 import html
 import json
 import logging
-import math
 import os
 import re
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import tornado.ioloop
 import tornado.web
 from traitlets.config import Config
 from voila.app import Voila
@@ -103,6 +105,7 @@ KEPT_VOILA_ROUTES = (
     "/voila/api/shutdown/",
 )
 VOILA_ARGUMENTS = ("template", "theme")  # they make Voilà bypass the pre-heated kernel
+TRIM_EVERY_S = 60
 _EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref=\"https?://[^\"]*\"[^>]*>\s*", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
@@ -123,6 +126,7 @@ class ServeOptions:
     #: left a crowd of 10 waiting twice as long for live kernels (session 4); see ``Demand``.
     refill_delay: float = 1.0
     calm_refill_delay: float = 8.0
+    max_starting: int = 4  # kernels starting at once when the pools grow for waiting visitors
     max_kernels: int = 12
     cull_idle_timeout: int = 300
     cull_interval: int = 60
@@ -132,24 +136,41 @@ class ServeOptions:
 
 
 class Demand:
-    """How hard visitors are pressing on the pools, to time the refill of a taken kernel.
+    """How hard visitors press on each brief's pool: who was turned to the static view for
+    want of a kernel, and when.
 
-    Calm (no visitor turned to the static view for want of a kernel in the last ``window``
-    seconds, and another pre-rendered kernel still waiting): wait ``calm_refill_delay``, so
-    the visitor's page loads on idle cores. Otherwise refill after ``refill_delay``.
+    A visitor waiting for a kernel reloads the static view every ``refresh_seconds``, so the
+    turn-aways of one such period count the visitors waiting (``waiting``). The pool grows by
+    that many kernels at once (``grow_pool``) instead of being refilled one taken kernel at a
+    time, and shrinks back once demand is calm (``trim_pools``).
+
+    A taken kernel is replaced after ``calm_refill_delay`` when demand is calm (nobody turned
+    away in the last ``window`` seconds and another pre-rendered kernel still waiting), so the
+    visitor's page loads on idle cores; otherwise after ``refill_delay``.
     """
 
     def __init__(self, options: ServeOptions, window: float = 30.0) -> None:
         self.options = options
         self.window = window
-        self.last_turned_away = -math.inf
+        self._turned: dict[str, deque[float]] = {}
 
-    def turned_away(self) -> None:
-        self.last_turned_away = time.monotonic()
+    def turned_away(self, brief: str) -> None:
+        now = time.monotonic()
+        times = self._turned.setdefault(brief, deque())
+        times.append(now)
+        while times and times[0] < now - self.window:
+            times.popleft()
 
-    def refill_delay(self, ready_left: int) -> float:
-        pressed = time.monotonic() - self.last_turned_away < self.window
-        calm = ready_left > 0 and not pressed
+    def waiting(self, brief: str) -> int:
+        since = time.monotonic() - self.options.refresh_seconds - 1
+        return sum(1 for moment in self._turned.get(brief, ()) if moment >= since)
+
+    def pressed(self, brief: str) -> bool:
+        times = self._turned.get(brief)
+        return times is not None and bool(times) and time.monotonic() - times[-1] < self.window
+
+    def refill_delay(self, brief: str, ready_left: int) -> float:
+        calm = ready_left > 0 and not self.pressed(brief)
         return self.options.calm_refill_delay if calm else self.options.refill_delay
 
 
@@ -235,7 +256,10 @@ class BriefsVoila(Voila):  # type: ignore[misc]
         # there would be ignored; gzip is added here (a first visit loads ~5 MB of JavaScript).
         self.app.add_transform(tornado.web.GZipContentEncoding)
         kept = [_harden_route(r) for r in super().init_handlers() if _is_kept(r[0])]
-        return kept + brief_routes(self.briefs, self._voila_handler_kwargs())
+        demand = Demand(self.briefs)
+        trim = partial(trim_pools, self.kernel_manager, demand, self.briefs)
+        tornado.ioloop.PeriodicCallback(trim, TRIM_EVERY_S * 1000).start()
+        return kept + brief_routes(self.briefs, self._voila_handler_kwargs(), demand)
 
     def _voila_handler_kwargs(self) -> dict[str, Any]:
         return {
@@ -245,10 +269,11 @@ class BriefsVoila(Voila):  # type: ignore[misc]
         }
 
 
-def brief_routes(options: ServeOptions, voila_kwargs: dict[str, Any]) -> list[tuple[Any, ...]]:
+def brief_routes(
+    options: ServeOptions, voila_kwargs: dict[str, Any], demand: Demand
+) -> list[tuple[Any, ...]]:
     """Index, live, static and download routes; anything else is a 404."""
     routes: list[tuple[Any, ...]] = [(r"/", IndexHandler)]
-    demand = Demand(options)
     for brief in BRIEFS:
         common = {"brief": brief, "options": options}
         live = {**voila_kwargs, **common, "notebook_path": f"{brief}.ipynb", "demand": demand}
@@ -450,11 +475,14 @@ class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[mi
         manager = self.kernel_manager
         ready = kernel_ready(manager, self.notebook_path, self.serve_options.max_kernels)
         if not ready:
-            self.demand.turned_away()
+            self.demand.turned_away(self.brief)
+            grow_pool(
+                manager, self.notebook_path, self.serve_options, self.demand.waiting(self.brief)
+            )
             self.write_static(busy=True)
             return
         # Voilà reads it when it takes the kernel below and schedules the refill
-        manager.fill_delay = self.demand.refill_delay(ready_left=ready - 1)
+        manager.fill_delay = self.demand.refill_delay(self.brief, ready_left=ready - 1)
         self._drop_voila_arguments()
         preview = preview_fragment(self.serve_options, self.brief, self.request.query)
         self._after_body: str | None = URL_SYNC_SCRIPT + (preview or "")
@@ -508,6 +536,48 @@ def kernel_ready(manager: Any, notebook: str, max_kernels: int) -> int:
     pool.remove(ready[0])
     pool.insert(0, ready[0])
     return len(ready)
+
+
+def grow_pool(manager: Any, notebook: str, options: ServeOptions, waiting: int) -> None:
+    """Start a kernel for each visitor waiting, all at once: a pool refilled one taken kernel
+    at a time leaves the cores idle between a kernel being ready and the next reload taking
+    it. Visitors' kernels and the extra ones stay within ``max_kernels``."""
+    pools: dict[str, list[asyncio.Task[Any]]] = getattr(manager, "_pools", {})
+    pool = pools.get(notebook, [])
+    room = options.max_kernels - visitor_kernels(manager, pools)
+    starting = sum(1 for tasks in pools.values() for task in tasks if not _prerendered(task))
+    # a few at a time: eight kernels started together on two cores were all ready only
+    # after 22 s and slowed the static pages to 4 s; the next reloads top the pool up again
+    target = min(
+        options.pool_size + max(0, min(waiting, room)),
+        len(pool) + max(0, options.max_starting - starting),
+    )
+    if len(pool) >= target:
+        return
+    normal = manager.kernel_pools_config
+    # Voilà reads the pool size from its configuration as it fills; it is put back at once,
+    # so the pool shrinks to its normal size as visitors take the extra kernels
+    manager.kernel_pools_config = {
+        **normal,
+        notebook: {**normal.get(notebook, {}), "pool_size": target},
+    }
+    try:
+        manager.fill_if_needed(delay=0, notebook_name=notebook)
+    finally:
+        manager.kernel_pools_config = normal
+    log.info("Pool of %s grown to %d kernels for %d waiting visitor(s)", notebook, target, waiting)
+
+
+async def trim_pools(manager: Any, demand: Demand, options: ServeOptions) -> None:
+    """Shut down the pre-rendered kernels grown beyond ``pool_size`` once nobody waits."""
+    pools: dict[str, list[asyncio.Task[Any]]] = getattr(manager, "_pools", {})
+    for notebook, pool in list(pools.items()):
+        if demand.pressed(notebook.removesuffix(".ipynb")) or len(pool) <= options.pool_size:
+            continue
+        extra = [task for task in pool if _prerendered(task)][: len(pool) - options.pool_size]
+        for task in extra:
+            await manager.shutdown_kernel(task.result()["kernel_id"])
+        log.info("Pool of %s trimmed by %d kernel(s)", notebook, len(extra))
 
 
 def visitor_kernels(manager: Any, pools: dict[str, list[asyncio.Task[Any]]]) -> int:
