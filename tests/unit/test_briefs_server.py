@@ -3,12 +3,13 @@ the default view, and when a taken kernel is replaced."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from odata.briefs.server import Demand, ServeOptions, preview_fragment
+from odata.briefs.server import Demand, ServeOptions, preview_fragment, trim_pools
 
 
 @pytest.fixture
@@ -61,3 +62,40 @@ def test_waiting_visitors_are_the_turn_aways_of_one_reload_period(options: Serve
         demand.turned_away("imprese")
     assert (demand.waiting("imprese"), demand.waiting("progetto")) == (3, 0)
     assert demand.pressed("imprese") and not demand.pressed("progetto")
+
+
+class Pools:
+    """Just the part of Voilà's kernel manager the pool functions read: ``_pools`` of tasks
+    whose result names a kernel whose notebook has run (``task`` done), and shutdown."""
+
+    def __init__(self, ready: int) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._pools = {"imprese.ipynb": [self._ready(f"k{i}") for i in range(ready)]}
+        self.shut: list[str] = []
+
+    def _ready(self, kernel: str) -> asyncio.Future[dict[str, object]]:
+        rendered: asyncio.Future[None] = self.loop.create_future()
+        rendered.set_result(None)
+        task: asyncio.Future[dict[str, object]] = self.loop.create_future()
+        task.set_result({"kernel_id": kernel, "task": rendered})
+        return task
+
+    def list_kernel_ids(self) -> list[str]:
+        return [t.result()["kernel_id"] for pool in self._pools.values() for t in pool]  # type: ignore[misc]
+
+    async def shutdown_kernel(self, kernel_id: str) -> None:
+        self.shut.append(kernel_id)
+        for pool in self._pools.values():
+            pool[:] = [t for t in pool if t.result()["kernel_id"] != kernel_id]
+
+
+def test_extra_kernels_are_trimmed_only_once_nobody_waits(options: ServeOptions) -> None:
+    manager, demand = Pools(ready=5), Demand(options, window=30.0)
+    demand.turned_away("imprese")
+    manager.loop.run_until_complete(trim_pools(manager, demand, options))
+    assert manager.shut == []  # a visitor is still waiting: keep them
+    demand = Demand(options, window=30.0)
+    manager.loop.run_until_complete(trim_pools(manager, demand, options))
+    assert len(manager.shut) == 5 - options.pool_size
+    assert len(manager._pools["imprese.ipynb"]) == options.pool_size
+    manager.loop.close()
