@@ -7,6 +7,7 @@ headers, error pages leak nothing, and the page needs nothing beyond 127.0.0.1.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,12 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 from odata.briefs.i18n import t
-from odata.briefs.server import CONTENT_SECURITY_POLICY, ServeOptions, briefs_urls
+from odata.briefs.server import (
+    CONTENT_SECURITY_POLICY,
+    UNUSED_PLUGINS,
+    ServeOptions,
+    briefs_urls,
+)
 from odata.briefs.settings import BRIEFS
 
 from .conftest import (
@@ -108,6 +114,11 @@ def test_live_page_hands_the_query_string_to_a_preheated_kernel(
     assert "Using pre-heated kernel" in briefs_server.log_text()
     for leak in ("Traceback", "wait_for_request"):  # strip_sources: no code in the page
         assert leak not in answer.body
+    # the front-end plugins a brief never needs are disabled in the page's configuration
+    config = re.search(
+        r'id="jupyter-config-data" type="application/json">(.*?)</script>', answer.body, re.S
+    )
+    assert config and json.loads(config.group(1))["disabledExtensions"] == UNUSED_PLUGINS
 
 
 @pytest.mark.parametrize("path", NOT_FOUND)
