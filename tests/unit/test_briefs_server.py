@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from odata.briefs.server import Demand, ServeOptions, preview_fragment, trim_pools
+from odata.briefs.pool import Demand, trim_pools
+from odata.briefs.server import ServeOptions, preview_fragment
 
 
 @pytest.fixture
