@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -66,18 +67,18 @@ def test_waiting_visitors_are_the_turn_aways_of_one_reload_period(options: Serve
 
 
 class Pools:
-    """Just the part of Voilà's kernel manager the pool functions read: ``_pools`` of tasks
-    whose result names a kernel whose notebook has run (``task`` done), and shutdown."""
+    """Just the part of Voilà's kernel manager the pool functions read: ``_pools`` of start-up
+    tasks whose result names a kernel whose notebook has run (``task`` done), and shutdown."""
 
     def __init__(self, ready: int) -> None:
-        self.loop = asyncio.new_event_loop()
         self._pools = {"imprese.ipynb": [self._ready(f"k{i}") for i in range(ready)]}
         self.shut: list[str] = []
 
-    def _ready(self, kernel: str) -> asyncio.Future[dict[str, object]]:
-        rendered: asyncio.Future[None] = self.loop.create_future()
+    @staticmethod
+    def _ready(kernel: str) -> Future[dict[str, object]]:
+        rendered: Future[None] = Future()
         rendered.set_result(None)
-        task: asyncio.Future[dict[str, object]] = self.loop.create_future()
+        task: Future[dict[str, object]] = Future()
         task.set_result({"kernel_id": kernel, "task": rendered})
         return task
 
@@ -90,13 +91,17 @@ class Pools:
             pool[:] = [t for t in pool if t.result()["kernel_id"] != kernel_id]
 
 
+def trim(manager: Pools, demand: Demand, options: ServeOptions) -> None:
+    """Run the coroutine on a loop of its own, in a thread: the test process may have one."""
+    with ThreadPoolExecutor(1) as worker:
+        worker.submit(asyncio.run, trim_pools(manager, demand, options)).result()
+
+
 def test_extra_kernels_are_trimmed_only_once_nobody_waits(options: ServeOptions) -> None:
     manager, demand = Pools(ready=5), Demand(options, window=30.0)
     demand.turned_away("imprese")
-    manager.loop.run_until_complete(trim_pools(manager, demand, options))
+    trim(manager, demand, options)
     assert manager.shut == []  # a visitor is still waiting: keep them
-    demand = Demand(options, window=30.0)
-    manager.loop.run_until_complete(trim_pools(manager, demand, options))
+    trim(manager, Demand(options, window=30.0), options)
     assert len(manager.shut) == 5 - options.pool_size
     assert len(manager._pools["imprese.ipynb"]) == options.pool_size
-    manager.loop.close()
