@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+import tornado.httpserver
 import tornado.web
 import tornado.websocket
 
@@ -33,12 +34,13 @@ def server() -> Iterator[int]:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     loop = asyncio.new_event_loop()
+    started: list[tornado.httpserver.HTTPServer] = []
     ready = threading.Event()
 
     def run() -> None:
         asyncio.set_event_loop(loop)
         app = tornado.web.Application([(r"/voila/query/(.*)", RequestInfo)])
-        app.listen(port, "127.0.0.1")
+        started.append(app.listen(port, "127.0.0.1"))
         loop.call_soon(ready.set)
         loop.run_forever()
 
@@ -46,8 +48,15 @@ def server() -> Iterator[int]:
     thread.start()
     ready.wait(10)
     yield port
+
+    async def stop() -> None:  # every socket closed: nothing left for the garbage collector
+        started[0].stop()
+        await started[0].close_all_connections()
+
+    asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
+    loop.close()
 
 
 def preheated(port: int, kernel: str) -> dict[str, str]:

@@ -3,9 +3,10 @@
 Voilà's own helper (``voila.utils.wait_for_request``) does the same, but importing it imports
 the whole ``voila`` package and with it Jupyter Server, jupyter_events and a JSON-schema
 grammar built with Lark: measured with py-spy, about 4.5 s of the ~7 s of CPU a pooled kernel
-took to start. This module speaks the same small protocol with tornado, which every kernel
-has already imported: connect to ``<server>/voila/query/<kernel id>`` and wait for one JSON
-message, the visitor's CGI-like variables (``QUERY_STRING``, ``PATH_INFO``...).
+took to start. This module speaks the same small protocol with the same client library
+(``websockets``, which Voilà depends on): connect to ``<server>/voila/query/<kernel id>`` and
+wait for one JSON message, the visitor's CGI-like variables (``QUERY_STRING``,
+``PATH_INFO``...).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import logging
 import os
 import threading
 from collections.abc import Mapping
+
+from websockets.exceptions import ConnectionClosed
 
 __all__ = ["request_info_url", "wait_for_request"]
 
@@ -48,7 +51,7 @@ def wait_for_request() -> None:
         loop = asyncio.new_event_loop()
         try:
             received.update(loop.run_until_complete(_receive(url)))
-        except (OSError, TimeoutError, ValueError) as error:
+        except (OSError, TimeoutError, ValueError, ConnectionClosed) as error:
             log.warning("no request info from the server: %s", error)
         finally:
             loop.close()
@@ -60,15 +63,11 @@ def wait_for_request() -> None:
 
 
 async def _receive(url: str) -> dict[str, str]:
-    from tornado.websocket import websocket_connect
+    from websockets.asyncio.client import connect
 
-    connection = await websocket_connect(url, connect_timeout=5)
-    try:
-        message = await connection.read_message()
-    finally:
-        connection.close()
-    if message is None:
-        raise ValueError("the server closed the request-info socket")
+    # leaving the block closes the socket (closing handshake included) before the loop ends
+    async with connect(url, open_timeout=5) as socket:
+        message = await socket.recv()
     info = json.loads(message)
     if not isinstance(info, dict):
         raise ValueError("the request info is not an object")
