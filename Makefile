@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests and the demo need (installed with apt-get when missing).
 APT_PACKAGES := chromium fonts-dejavu-core fonts-wqy-microhei
 PYTEST_ARGS ?=
+# the live briefs' front end, built with npm from frontend/ (not in git)
+FRONTEND := src/odata/briefs/template/static/odata-live.js
+FRONTEND_SOURCES := frontend/package.json frontend/package-lock.json frontend/tsconfig.json \
+	$(wildcard frontend/src/*.ts)
 
 .PHONY: help setup demo demo-down portal-down test test-fast lint docs bench refdata lock portal-lock clean
 
@@ -20,7 +24,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)  ## Create .venv and install odata with pinned dependencies
+$(FRONTEND): $(FRONTEND_SOURCES)
+	command -v npm >/dev/null || tools/apt-ensure nodejs npm
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	cd frontend && npm run --silent check && npm run --silent build
+	touch $(FRONTEND)
+
+setup: $(STAMP) $(FRONTEND)  ## Create .venv, install odata with pinned dependencies, build the front end
 
 demo: setup  ## Run the main job on demo data (grows with each stage)
 	$(BIN)/odata validate
@@ -78,4 +88,5 @@ portal-lock:  ## Re-pin the portal venv's packages into portal/constraints.txt
 	.portal/venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check > portal/constraints.txt
 
 clean:  ## Remove the venv, caches and built releases (never the private state in .odata/)
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache frontend/node_modules \
+		src/odata/briefs/template/static

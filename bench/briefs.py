@@ -146,7 +146,7 @@ class Server:
         return None
 
     def shutdown_kernel(self, kernel_id: str) -> None:
-        """What Voilà's beforeunload beacon does (closing a context does not send it)."""
+        """What the page's beacon does when the visitor leaves (closing a context sends none)."""
         request = urllib.request.Request(
             f"{self.url}/voila/api/shutdown/{kernel_id}",
             data=b"",
@@ -669,7 +669,7 @@ def browser_phase(
                 rows += [
                     Row(f"{brief}: static first chart", static, "s", TARGET_STATIC_S),
                     # the live page shows the default view drawn in advance (a preview) while
-                    # Voilà's JavaScript loads: its first chart is held to the static target
+                    # the front end loads: its first chart is held to the static target
                     Row(f"{brief}: live first chart (preview)", live, "s", TARGET_STATIC_S),
                     Row(f"{brief}: live interactive", median(usable), "s", TARGET_LIVE_S),
                 ]

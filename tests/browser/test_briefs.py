@@ -161,6 +161,9 @@ def test_the_language_switch_changes_titles_labels_and_filters(
     assert "Persons informed" in text and "Alerts for the steering committee" in text
     assert "Source:" in text and "Chamber of commerce" in text
     page.wait_for_url("**lang=en**", timeout=30_000)
+    # the page's own language and title follow, for screen readers and bookmarks
+    page.wait_for_function("document.documentElement.lang === 'en'", timeout=30_000)
+    assert page.title() == "Migrant entrepreneurship programme"
 
 
 def test_the_download_is_the_view_with_licence_citation_and_edition(

@@ -9,35 +9,30 @@ A visitor never cold-starts a kernel (~10 s of CPU each on the reference machine
 fewer than ``max_kernels`` kernels are held by visitors; otherwise it is the pre-rendered static
 page, which reloads itself every ``refresh_seconds`` until a kernel is free.
 
-Content-Security-Policy, source by source. Measured in Debian's Chromium 156 against Voilà
-0.5.13 + ipywidgets 8.1.9 (buttons with icons, dropdowns, sliders, tabs, accordions, HTML and
-SVG outputs); ``tests/browser/test_server.py`` fails on any violation:
+The live page is our template (``template/index.html.j2``) and our front end
+(``frontend/``, built into ``template/static``): the ipywidgets manager alone, ~1 MB, where
+Voilà's lab template loads JupyterLab's application (~5 MB, ~1.5 s of main thread on two
+cores). Voilà still takes the kernel, runs the notebook and streams the page.
 
-- ``default-src 'self'``: every asset (bundles, labextensions, themes, fonts) is ours.
-- ``script-src 'self' 'unsafe-inline'``: without ``'unsafe-inline'`` Voilà's inline
-  scripts are blocked and the rendered page is never revealed (the widgets exist but stay
-  hidden). Nothing asked for ``'unsafe-eval'``. (``blob:`` was needed while the permalink was
-  an anywidget, whose module loads from a blob URL; the page's own script replaced it.)
-- ``style-src 'self' 'unsafe-inline'``: without it the page's own ``<style>`` block and the
-  ``<style>`` elements ``voila-style.js`` and Lumino insert are blocked.
-- ``img-src 'self' data:``: the template's favicon is ``data:;base64,=`` and JupyterLab's
-  icons are ``data:`` SVGs in its CSS.
-- ``font-src 'self'``: widget icons use Font Awesome files from ``/voila/static``.
-- ``connect-src 'self'``: Chromium matches the kernel's ``ws://`` (or ``wss://``) socket on
-  the same host and port to ``'self'``; the kernel's request-info socket is server-side.
+Content-Security-Policy, source by source; ``tests/browser/test_server.py`` fails on any
+violation in Debian's Chromium:
+
+- ``default-src 'self'``: every asset is ours.
+- ``script-src 'self'``: the page runs one script file, ours; no inline script, no eval.
+- ``style-src 'self' 'unsafe-inline'``: the widgets set ``style`` attributes and the briefs'
+  stylesheet is a ``<style>`` element inside their HTML.
+- ``img-src 'self' data:``: the favicon is ``data:;base64,=`` and the widgets' CSS has
+  ``data:`` SVG icons.
+- ``font-src 'self'``, ``connect-src 'self'``: Chromium matches the kernel's ``ws://`` (or
+  ``wss://``) socket on the same host and port to ``'self'``; the kernel's request-info
+  socket is server-side.
 - ``object-src 'none'``, ``frame-ancestors 'none'``, ``base-uri 'self'``,
   ``form-action 'self'``: nothing embeds the briefs, and injected markup cannot load plugins,
   re-base links or post elsewhere.
 
-Voilà's ``lab`` template also links Font Awesome CSS on cdn.jsdelivr.net. The same CSS is in
-Voilà's own bundle, so the live page drops those ``<link>`` tags: the browser never tries the
-CDN and logs no violation.
-
-Right after ``<body>`` the live page gets two things of ours: a ten-line script that keeps the
-address bar equal to the brief's permalink (``a.odata-permalink``, redrawn by the kernel on
-every change), and, when the visitor asked for the default view, that view drawn in advance
-(``static.py``'s preview), shown while Voilà's JavaScript loads (~2.5 s on two cores) and
-hidden by CSS once the widgets are drawn.
+The server writes the visitor's language and the brief's title into the page's head and,
+when the visitor asked for the default view, that view drawn in advance right after
+``<body>`` (``static.py``'s preview), hidden by CSS once the widgets are drawn.
 """
 
 from __future__ import annotations
@@ -67,14 +62,21 @@ from odata.briefs.i18n import t
 from odata.briefs.pool import TRIM_EVERY_S, Demand, grow_pool, kernel_ready, trim_pools
 from odata.briefs.settings import BRIEFS, LANGUAGES
 
-__all__ = ["CONTENT_SECURITY_POLICY", "ServeOptions", "briefs_urls", "options_json", "serve"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "FRONTEND_BUNDLE",
+    "ServeOptions",
+    "briefs_urls",
+    "options_json",
+    "serve",
+]
 
 log = logging.getLogger(__name__)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline'",
+        "script-src 'self'",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "font-src 'self'",
@@ -95,31 +97,10 @@ SECURITY_HEADERS = {
 KEPT_VOILA_ROUTES = (
     "/api/kernels/",
     "/voila/static/",
-    "/voila/templates/",
-    "/voila/api/themes/",
-    "/voila/labextensions/",
     "/voila/query/",
     "/voila/api/shutdown/",
 )
 VOILA_ARGUMENTS = ("template", "theme")  # they make Voilà bypass the pre-heated kernel
-#: front-end plugins Voilà activates for every page that a brief never needs (no code shown,
-#: no Markdown, LaTeX, JSON, JavaScript or Vega output, no file tree, the light theme only):
-#: disabled in the page's configuration, the live page is interactive ~0.3 s sooner
-UNUSED_PLUGINS = [
-    "@jupyterlab/codemirror-extension:languages",
-    "@jupyterlab/mathjax-extension:plugin",
-    "@jupyterlab/mathjax2-extension:plugin",
-    "@jupyterlab/markedparser-extension:plugin",
-    "@jupyterlab/javascript-extension:factory",
-    "@jupyterlab/json-extension:factory",
-    "@jupyterlab/json-lines-extension:factory",
-    "@jupyterlab/vega5-extension:factory",
-    "@jupyterlab/theme-dark-extension:plugin",
-    "@voila-dashboards/voila:tree-widget",
-]
-_NONE_DISABLED = '"disabledExtensions": []'
-_UNUSED_DISABLED = f'"disabledExtensions": {json.dumps(UNUSED_PLUGINS)}'
-_EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref=\"https?://[^\"]*\"[^>]*>\s*", re.IGNORECASE)
 _HEAD = re.compile(r"<head\b[^>]*>", re.IGNORECASE)
 _BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
@@ -165,18 +146,10 @@ def serve(options: ServeOptions) -> None:
     app.start()
 
 
-FRONTEND_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8")
-#: the address bar follows the view: the permalink the kernel redraws holds its query string
-URL_SYNC_SCRIPT = """<script>
-new MutationObserver(function () {
-  var link = document.querySelector(".odata-live a.odata-permalink");
-  var query = link && link.getAttribute("href");
-  if (query && query.charAt(0) === "?" && window.location.search !== query) {
-    window.history.replaceState(null, "", query);
-  }
-}).observe(document.documentElement,
-  {subtree: true, childList: true, attributes: true, attributeFilter: ["href"]});
-</script>"""
+#: the live page's template and its built front end (``frontend/``, ``make setup`` builds it)
+TEMPLATE_DIR = Path(__file__).with_name("template")
+FRONTEND_BUNDLE = TEMPLATE_DIR / "static" / "odata-live.js"
+TEMPLATE_HTML_TAG = '<html lang="it">'  # the template's; the page gets the visitor's language
 
 
 def voila_config(options: ServeOptions) -> Config:
@@ -195,8 +168,7 @@ def voila_config(options: ServeOptions) -> Config:
     config.VoilaConfiguration.strip_sources = True
     config.VoilaConfiguration.allow_template_override = "NO"
     config.VoilaConfiguration.allow_theme_override = "NO"
-    # only the front-end extensions a brief uses: the widgets (fewer files to load)
-    config.VoilaConfiguration.extension_allowlist = list(FRONTEND_EXTENSIONS)
+    config.VoilaConfiguration.extension_allowlist = []  # our page loads no lab extension
     pools = {f"{brief}.ipynb": {"pool_size": options.pool_size} for brief in BRIEFS}
     config.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": 0}, **pools}
     config.VoilaKernelManager.fill_delay = options.refill_delay
@@ -207,7 +179,10 @@ def voila_config(options: ServeOptions) -> Config:
 
 
 class BriefsVoila(Voila):  # type: ignore[misc]
-    """Voilà with our routes, our headers and a clean stop on SIGTERM/SIGINT."""
+    """Voilà with our page, our routes, our headers and a clean stop on SIGTERM/SIGINT."""
+
+    template_paths: list[str]  # Voilà's traits, annotated for mypy
+    static_paths: list[str]
 
     def __init__(self, options: ServeOptions, **kwargs: Any) -> None:
         self.briefs = options
@@ -216,6 +191,13 @@ class BriefsVoila(Voila):  # type: ignore[misc]
     def initialize(self, argv: Sequence[str] | None = None) -> None:
         super().initialize(list(argv or []))
         signal.signal(signal.SIGINT, self._handle_signal_stop)
+
+    def setup_template_dirs(self) -> None:
+        """Our page template and front end come first; Voilà's lab template stays behind them
+        for the macros and static files a Voilà route may still ask for."""
+        super().setup_template_dirs()
+        self.template_paths = [str(TEMPLATE_DIR), *self.template_paths]
+        self.static_paths = [str(TEMPLATE_DIR / "static"), *self.static_paths]
 
     def _handle_signal_stop(self, sig: int, frame: FrameType | None) -> None:
         """Stop the loop thread-safely (Voilà's version uses a deprecated tornado call)."""
@@ -443,6 +425,8 @@ class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[mi
         self.brief = kwargs.pop("brief")
         self.serve_options = kwargs.pop("options")
         self.demand: Demand = kwargs.pop("demand")
+        self._head_pending = False  # set when the live page is served; the static one has ours
+        self._after_body = ""
         super().initialize(**kwargs)
 
     async def get(self, path: str | None = None) -> None:
@@ -459,7 +443,8 @@ class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[mi
         manager.fill_delay = self.demand.refill_delay(self.brief, ready_left=ready - 1)
         self._drop_voila_arguments()
         preview = preview_fragment(self.serve_options, self.brief, self.request.query)
-        self._after_body: str | None = URL_SYNC_SCRIPT + (preview or "")
+        self._head_pending = True
+        self._after_body = preview or ""
         # Voilà's beforeunload beacon posts the `_xsrf` cookie to /voila/api/shutdown, but
         # Voilà never sets that cookie: without this the kernel is freed only by culling.
         _ = self.xsrf_token
@@ -467,12 +452,21 @@ class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[mi
 
     def write(self, chunk: str | bytes | dict[str, Any]) -> None:
         if isinstance(chunk, str):
-            chunk = _EXTERNAL_LINK.sub("", chunk)
-            chunk = chunk.replace(_NONE_DISABLED, _UNUSED_DISABLED)
-            ours = getattr(self, "_after_body", None)
-            if ours and (with_ours := _insert_after(_BODY, chunk, ours)) is not None:
-                chunk, self._after_body = with_ours, None
+            chunk = self._with_ours(chunk)
         super().write(chunk)
+
+    def _with_ours(self, chunk: str) -> str:
+        """The visitor's language and the brief's title in the head; our script and the
+        preview right after ``<body>`` (each inserted once, in whichever chunk holds its tag)."""
+        if self._head_pending and (head := _HEAD.search(chunk)) is not None:
+            lang = query_language(self)
+            title = f"<title>{html.escape(t(f'{self.brief}.title', lang))}</title>"
+            chunk = chunk[: head.end()] + title + chunk[head.end() :]
+            chunk = chunk.replace(TEMPLATE_HTML_TAG, f'<html lang="{lang}">', 1)
+            self._head_pending = False
+        if self._after_body and (with_ours := _insert_after(_BODY, chunk, self._after_body)):
+            chunk, self._after_body = with_ours, ""
+        return chunk
 
     def _drop_voila_arguments(self) -> None:
         """Remove ``template``/``theme`` (Voilà would cold-start a kernel for them)."""

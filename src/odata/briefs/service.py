@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from odata.briefs.data import DataUnavailable, open_tables
-from odata.briefs.server import ServeOptions, briefs_urls, options_json, serve
+from odata.briefs.server import (
+    FRONTEND_BUNDLE,
+    ServeOptions,
+    briefs_urls,
+    options_json,
+    serve,
+)
 from odata.briefs.settings import BriefSettings
 from odata.briefs.static import render_static
 from odata.build import resolve_release
@@ -86,8 +92,20 @@ def render(chosen: Plan) -> list[Path]:
         ) from error
 
 
+def require_frontend() -> None:
+    """The live page needs its built front end: an install without it would serve pages that
+    never draw their widgets."""
+    if not FRONTEND_BUNDLE.is_file():
+        raise BriefsError(
+            "the live page's front end is not built",
+            file=str(FRONTEND_BUNDLE),
+            hint="run `make setup`: it builds frontend/ with npm",
+        )
+
+
 def run(chosen: Plan) -> None:
     """Serve in the foreground until Ctrl-C or SIGTERM."""
+    require_frontend()
     serve(chosen.options)
 
 
@@ -97,6 +115,7 @@ def pid_file(settings: Settings, port: int) -> Path:
 
 def start_background(settings: Settings, chosen: Plan, *, timeout: float = 120) -> dict[str, str]:
     """Start the server as a background process, record its PID and wait until it answers."""
+    require_frontend()
     port = chosen.options.port
     pids = pid_file(settings, port)
     stop(pids, _EXPECT)

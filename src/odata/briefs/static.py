@@ -98,14 +98,14 @@ def _switch(lang: str) -> str:
 def _preview(body: str) -> str:
     """The default view as a fragment for the live page: its own style, its element ids
     renamed (the live charts reuse them, and a gradient whose first definition sits in a
-    hidden subtree is not drawn), hidden by CSS once the live widgets (``.odata-live``) exist
-    and the Voilà spinner hidden while it shows."""
+    hidden subtree is not drawn), hidden by CSS once the live widgets (``.odata-live``) exist,
+    and the live page's "loading" line hidden while it shows."""
     renamed = re.sub(r'\bid="', 'id="preview-', body)
     renamed = renamed.replace("url(#", "url(#preview-").replace('href="#', 'href="#preview-')
     return (
         "<style>"
         + CSS
-        + "body:has(.odata-preview) #loading { display: none !important; }"
+        + "body:has(.odata-preview) #odata-loading { display: none; }"
         + "body:has(.odata-live) .odata-preview { display: none; }"
         + '</style><main class="odata-brief odata-preview" aria-busy="true">'
         + renamed
