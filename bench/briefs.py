@@ -287,8 +287,10 @@ INTERACTIVE = ".odata-live .widget-dropdown select"  # the brief's filters
 
 
 def first_chart(page: Any, deadline: float) -> None:
-    """Wait until an ``.odata-chart svg`` is visible and larger than 50x50 px."""
-    charts = page.locator(CHART)
+    """Wait until an ``.odata-chart svg`` is visible and larger than 50x50 px. (Only visible
+    ones: the preview's charts come first in the page and are hidden once the widgets are
+    drawn, so waiting on the first chart of all could wait for ever.)"""
+    charts = page.locator(f"{CHART}:visible")
     while True:
         left_ms = max((deadline - time.monotonic()) * 1000, 1)
         charts.first.wait_for(state="visible", timeout=left_ms)
