@@ -17,7 +17,7 @@ RIFERIMENTI = REPO / "datapackage" / "riferimenti"
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     """Collect garbage after every test: a socket or file a test left open is then reported
     (as an error, see filterwarnings) at the next test, not wherever the collector happens to
-    run (session 5's CI found one at an unrelated test, three runs in a row)."""
+    run (CI found one at an unrelated test four runs in a row: docs/decisions.md)."""
     gc.collect()
 
 

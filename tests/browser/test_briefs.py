@@ -288,7 +288,7 @@ def test_forged_widget_messages_fall_back_to_the_default_view(live: BriefsServer
                 await asyncio.sleep(0.5)
             return before, after, chosen
         finally:
-            client.close()
+            await client.close()
 
     # a thread of its own: the session's Playwright (sync API) keeps a loop running here
     with ThreadPoolExecutor(max_workers=1) as worker:

@@ -7,11 +7,13 @@ import asyncio
 import json
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import tornado.web
 
 from odata.briefs.pool import Demand, trim_pools
-from odata.briefs.server import ServeOptions, preview_fragment
+from odata.briefs.server import BriefsVoila, ServeOptions, preview_fragment
 
 
 @pytest.fixture
@@ -105,3 +107,20 @@ def test_extra_kernels_are_trimmed_only_once_nobody_waits(options: ServeOptions)
     trim(manager, Demand(options, window=30.0), options)
     assert len(manager.shut) == 5 - options.pool_size
     assert len(manager._pools["imprese.ipynb"]) == options.pool_size
+
+
+def test_a_kernel_gone_during_the_shutdown_does_not_crash_the_stop() -> None:
+    """SIGTERM while a visitor's beacon (or a pool) was shutting a kernel down: Voilà's
+    ``shutdown_all`` raised a 404 for it and the server exited with a traceback."""
+    calls: list[int] = []
+
+    class KernelManager:  # a stand-in: the browser tier stops real servers and checks rc 0
+        async def shutdown_all(self) -> None:
+            calls.append(len(calls))
+            if len(calls) == 1:
+                raise tornado.web.HTTPError(404, "Kernel does not exist: 20f2ab24")
+
+    app = SimpleNamespace(kernel_manager=KernelManager())
+    with ThreadPoolExecutor(1) as pool:  # its own loop: the browser tier may hold this one
+        pool.submit(asyncio.run, BriefsVoila._shut_kernels_down(app)).result(30)
+    assert calls == [0, 1]

@@ -37,11 +37,13 @@ when the visitor asked for the default view, that view drawn in advance right af
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import logging
 import os
 import re
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
@@ -54,6 +56,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import tornado.ioloop
 import tornado.web
+from jupyter_core.utils import ensure_async, run_sync
 from traitlets.config import Config
 from voila.app import Voila
 from voila.tornado.handler import TornadoVoilaHandler
@@ -198,6 +201,23 @@ class BriefsVoila(Voila):  # type: ignore[misc]
         super().setup_template_dirs()
         self.template_paths = [str(TEMPLATE_DIR), *self.template_paths]
         self.static_paths = [str(TEMPLATE_DIR / "static"), *self.static_paths]
+
+    def stop(self) -> None:
+        """Shut every kernel down, also when one vanishes meanwhile: a visitor's beacon or a
+        pool still starting a kernel at SIGTERM made Voilà's ``shutdown_all`` raise a 404
+        for a kernel it had just listed, and the server exit with a traceback."""
+        shutil.rmtree(self.connection_dir, ignore_errors=True)
+        run_sync(self._shut_kernels_down)()
+
+    async def _shut_kernels_down(self, attempts: int = 10) -> None:
+        for _ in range(attempts):
+            try:
+                await ensure_async(self.kernel_manager.shutdown_all())
+                return
+            except (tornado.web.HTTPError, KeyError) as error:
+                log.info("A kernel went away during the shutdown (%s): once more.", error)
+                await asyncio.sleep(0.5)  # let the shutdowns under way finish
+        log.warning("Some kernels may still be running after %s attempts.", attempts)
 
     def _handle_signal_stop(self, sig: int, frame: FrameType | None) -> None:
         """Stop the loop thread-safely (Voilà's version uses a deprecated tornado call)."""
@@ -445,8 +465,9 @@ class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[mi
         preview = preview_fragment(self.serve_options, self.brief, self.request.query)
         self._head_pending = True
         self._after_body = preview or ""
-        # Voilà's beforeunload beacon posts the `_xsrf` cookie to /voila/api/shutdown, but
-        # Voilà never sets that cookie: without this the kernel is freed only by culling.
+        # The front end's beacon posts the `_xsrf` cookie to /voila/api/shutdown when the
+        # visitor leaves, but Voilà never sets that cookie: without this the kernel would be
+        # freed only by culling.
         _ = self.xsrf_token
         await TornadoVoilaHandler.get(self)
 
@@ -456,8 +477,8 @@ class LiveBriefHandler(StaticPageMixin, TornadoVoilaHandler):  # type: ignore[mi
         super().write(chunk)
 
     def _with_ours(self, chunk: str) -> str:
-        """The visitor's language and the brief's title in the head; our script and the
-        preview right after ``<body>`` (each inserted once, in whichever chunk holds its tag)."""
+        """The visitor's language and the brief's title in the head; the preview right after
+        ``<body>`` (each inserted once, in whichever chunk holds its tag)."""
         if self._head_pending and (head := _HEAD.search(chunk)) is not None:
             lang = query_language(self)
             title = f"<title>{html.escape(t(f'{self.brief}.title', lang))}</title>"

@@ -101,6 +101,18 @@ class WidgetClient:
                                                "buffer_paths": []}}  # fmt: skip
         await self.send("comm_msg", content)
 
-    def close(self) -> None:
-        if self.socket is not None:
-            self.socket.close()
+    async def close(self, timeout: float = 10) -> None:
+        """Close the socket and wait until it is closed: one still open when the caller's event
+        loop ends is left to the garbage collector (pytest reported it at a later test, once
+        tornado dropped the closed loop that still held it)."""
+        if self.socket is None:
+            return
+        self.socket.close()
+        deadline = time.monotonic() + timeout
+        try:
+            while await asyncio.wait_for(self.socket.read_message(), deadline - time.monotonic()):
+                pass  # messages that were on their way; None once the server has closed too
+        except TimeoutError:
+            stream = getattr(self.socket, "stream", None)
+            if stream is not None:
+                stream.close()
